@@ -1,0 +1,122 @@
+// The receiving side of hookbus. A Subscriber only listens (like `hookbus tail`); a
+// Hook also announces itself so that emitters count on it, and answers events.
+// Both detect lost events from per-name sequence numbers and the broker's run id.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <hookbus/endpoints.hpp>
+#include <hookbus/protocol.hpp>
+
+namespace zmq {
+class context_t;
+}
+
+namespace hookbus {
+
+/// Thrown by next() when events were lost before the one it will deliver next:
+/// the subscriber fell behind the broker's high-water mark, or the broker restarted.
+class Lagged : public std::runtime_error {
+public:
+    Lagged(std::string name, std::uint64_t missed, bool restarted);
+    /// The event name that lost events; empty for a restart noticed by its welcome.
+    const std::string& name() const noexcept { return name_; }
+    /// How many events of that name were lost (a lower bound across a restart).
+    std::uint64_t missed() const noexcept { return missed_; }
+    /// True when the broker's run id changed.
+    bool restarted() const noexcept { return restarted_; }
+
+private:
+    std::string name_;
+    std::uint64_t missed_;
+    bool restarted_;
+};
+
+struct SubscriberOptions {
+    /// Events endpoint; empty means default_endpoints().events.
+    std::string endpoint;
+    /// Names to receive; empty means every event.
+    std::vector<std::string> events;
+    zmq::context_t* context = nullptr;
+};
+
+/// Receives events without answering them.
+class Subscriber {
+public:
+    explicit Subscriber(SubscriberOptions options);
+    ~Subscriber();
+    Subscriber(const Subscriber&) = delete;
+    Subscriber& operator=(const Subscriber&) = delete;
+
+    /// The next event, or nullopt after `timeout`. Throws Lagged (and then
+    /// delivers the revealing event on the following call).
+    std::optional<Event> next(std::chrono::milliseconds timeout);
+
+    /// Run id of the broker last heard from; 0 before the first welcome or event.
+    std::uint64_t run() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+struct HookOptions {
+    /// The name this hook gives itself; emitters see it with each answer.
+    std::string name;
+    /// Event names this hook answers (at least one).
+    std::vector<std::string> events;
+    /// Events and replies endpoints; empty fields mean default_endpoints().
+    Endpoints endpoints;
+    /// Instance id; empty means a fresh UUID.
+    std::string instance;
+    /// How long reply() waits for the broker's verdict.
+    std::chrono::milliseconds reply_timeout{5000};
+    zmq::context_t* context = nullptr;
+};
+
+/// Subscribes to its names, announces itself, yields events and answers them.
+///
+///     hookbus::Hook hook({.name = "guard", .events = {"capture"}});
+///     hook.wait_ready(5s);
+///     while (auto event = hook.next(1s))
+///         hook.reply(*event, {{"abort", "not today"}});
+class Hook {
+public:
+    explicit Hook(HookOptions options);
+    ~Hook();
+    Hook(const Hook&) = delete;
+    Hook& operator=(const Hook&) = delete;
+
+    /// Blocks until the broker confirms this hook is live (hello_ok) or `timeout`
+    /// passes; returns whether it is live.
+    bool wait_ready(std::chrono::milliseconds timeout);
+    /// Whether the broker has confirmed this hook and not restarted since.
+    bool ready() const;
+
+    /// The next event, or nullopt after `timeout`. Throws Lagged as Subscriber
+    /// does. Re-announces the hook when the broker restarted.
+    std::optional<Event> next(std::chrono::milliseconds timeout);
+
+    /// Answers `event` with a JSON object text; returns the broker's `accepted`
+    /// (false also when the broker did not answer within reply_timeout).
+    bool reply(const Event& event, std::string_view reply_json);
+    /// Answers `event` with a JSON object.
+    bool reply(const Event& event, const nlohmann::json& reply);
+
+    const std::string& instance() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookbus

@@ -1,0 +1,234 @@
+// Wire types and the msgpack codec of hookbus protocol version 1 (docs/protocol.md).
+// Every message that crosses a socket, in either direction, is one of the structs
+// below; broker, clients and the conformance vectors all encode and decode through
+// these functions, so the byte layout is defined in exactly one place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hookbus {
+
+/// The protocol version this build speaks.
+inline constexpr std::uint32_t protocol_version = 1;
+
+/// Topic of the welcome message on the events socket (without its NUL).
+inline constexpr std::string_view welcome_topic = "$welcome";
+/// Prefix of the per-hook registration subscription (section 3.4).
+inline constexpr std::string_view hook_token_prefix = "$hook/";
+
+/// Seconds and nanoseconds since the Unix epoch.
+struct Timestamp {
+    std::int64_t seconds = 0;
+    std::uint32_t nanos = 0;
+
+    friend bool operator==(const Timestamp& a, const Timestamp& b) {
+        return a.seconds == b.seconds && a.nanos == b.nanos;
+    }
+    friend bool operator!=(const Timestamp& a, const Timestamp& b) { return !(a == b); }
+};
+
+/// The wall clock now, as a Timestamp.
+Timestamp wall_now();
+
+/// How many answers a waiting emitter wants.
+enum class Expect { first, all };
+
+/// What became of a wait, as the broker reports it.
+enum class WaitOutcome { replied, timed_out, no_hook };
+
+/// Error codes of the `error` response (section 7).
+enum class ErrorCode {
+    bad_frames,
+    bad_message,
+    bad_field,
+    unsupported_version,
+    unknown_op,
+    bad_name,
+    bad_timeout,
+    overloaded,
+    shutting_down,
+    unknown,  ///< a code this build does not know (newer broker)
+};
+
+std::string_view to_string(Expect);
+std::string_view to_string(WaitOutcome);
+std::string_view to_string(ErrorCode);
+/// Parses a wire error code; unknown text maps to ErrorCode::unknown.
+ErrorCode error_code_from(std::string_view);
+
+/// True when `name` matches `[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}`.
+bool valid_event_name(std::string_view name);
+/// True when `instance` is 1..64 characters of `[A-Za-z0-9_-]`.
+bool valid_instance(std::string_view instance);
+/// A fresh random UUIDv4 in lower-case text form.
+std::string make_uuid4();
+
+// ---- events socket ----------------------------------------------------------
+
+/// One published event (section 3.2). `name` travels as the frame's topic.
+struct Event {
+    std::string name;
+    std::string id;
+    std::uint64_t run = 0;
+    std::uint64_t seq = 0;
+    Timestamp emitted_at;
+    std::optional<Timestamp> deadline;  ///< nullopt: nobody waits for an answer
+    std::string payload_json;
+
+    /// True when an emitter waits for an answer to this event.
+    bool awaited() const { return deadline.has_value(); }
+};
+
+/// The welcome every new events connection receives first (section 3.3).
+struct Welcome {
+    std::uint64_t run = 0;
+    Timestamp started_at;
+    std::uint64_t max_msg_size = 0;
+};
+
+// ---- replies socket: hook -> broker ----------------------------------------
+
+struct Hello {
+    std::string instance;
+    std::string hook;
+    std::vector<std::string> events;
+};
+
+struct Reply {
+    std::string id;
+    std::string hook;
+    std::string instance;  ///< may be empty
+    std::string reply_json;
+};
+
+struct Bye {
+    std::string instance;
+};
+
+// ---- replies socket: broker -> hook ----------------------------------------
+
+struct HelloOk {
+    std::string instance;
+    std::uint64_t run = 0;
+};
+
+struct ReplyAck {
+    std::string id;
+    bool accepted = false;
+};
+
+struct ByeOk {
+    std::string instance;
+};
+
+// ---- emit socket: emitter -> broker ----------------------------------------
+
+struct Emit {
+    std::uint64_t req = 0;
+    std::string name;
+    std::string payload_json;
+    bool wait = false;
+    std::optional<std::uint64_t> timeout_ms;  ///< nullopt: the broker's default
+    Expect expect = Expect::first;
+};
+
+struct StatsRequest {
+    std::uint64_t req = 0;
+};
+
+// ---- emit socket: broker -> emitter ----------------------------------------
+
+struct Ack {
+    std::uint64_t req = 0;
+    std::string id;
+    std::uint64_t seq = 0;
+    Timestamp emitted_at;
+};
+
+/// One accepted hook answer as an emitter receives it.
+struct Answer {
+    std::string hook;
+    std::string instance;
+    std::string reply_json;
+};
+
+struct Result {
+    std::uint64_t req = 0;
+    std::string id;
+    WaitOutcome outcome = WaitOutcome::timed_out;
+    std::vector<Answer> replies;
+};
+
+struct StatsOk {
+    std::uint64_t req = 0;
+    nlohmann::json stats;  ///< the `stats` map, converted to JSON
+};
+
+/// The `error` response, on either ROUTER socket.
+struct Error {
+    std::uint64_t req = 0;
+    ErrorCode code = ErrorCode::bad_message;
+    std::string code_text;  ///< the code as sent, kept for codes this build lacks
+    std::string message;
+};
+
+using HookRequest = std::variant<Hello, Reply, Bye>;
+using HookResponse = std::variant<HelloOk, ReplyAck, ByeOk, Error>;
+using EmitRequest = std::variant<Emit, StatsRequest>;
+using EmitResponse = std::variant<Ack, Result, StatsOk, Error>;
+using Published = std::variant<Event, Welcome>;
+
+/// Thrown by every decoder for input that does not follow the protocol. Carries the
+/// error code the broker answers with, and the `req` when it could be read.
+class DecodeError : public std::runtime_error {
+public:
+    DecodeError(ErrorCode code, std::string message, std::uint64_t req = 0)
+        : std::runtime_error(std::move(message)), code_(code), req_(req) {}
+    ErrorCode code() const noexcept { return code_; }
+    std::uint64_t req() const noexcept { return req_; }
+
+private:
+    ErrorCode code_;
+    std::uint64_t req_;
+};
+
+// Encoders produce the canonical form: keys in the order docs/protocol.md lists
+// them, every integer and string in its shortest msgpack form.
+
+/// The whole events frame: topic, NUL, body.
+std::string encode(const Event& event);
+/// The whole welcome frame: "$welcome", NUL, body.
+std::string encode(const Welcome& welcome);
+std::string encode(const Hello&);
+std::string encode(const Reply&);
+std::string encode(const Bye&);
+std::string encode(const HelloOk&);
+std::string encode(const ReplyAck&);
+std::string encode(const ByeOk&);
+std::string encode(const Emit&);
+std::string encode(const StatsRequest&);
+std::string encode(const Ack&);
+std::string encode(const Result&);
+std::string encode(const StatsOk&);
+std::string encode(const Error&);
+
+/// Decodes one events-socket frame (topic, NUL, body).
+Published decode_published(std::string_view frame);
+/// Decodes a body received on the replies socket by the broker.
+HookRequest decode_hook_request(std::string_view body);
+/// Decodes a body a hook receives from the replies socket.
+HookResponse decode_hook_response(std::string_view body);
+/// Decodes a body received on the emit socket by the broker.
+EmitRequest decode_emit_request(std::string_view body);
+/// Decodes a body an emitter receives from the emit socket.
+EmitResponse decode_emit_response(std::string_view body);
+
+}  // namespace hookbus
