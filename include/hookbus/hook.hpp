@@ -85,7 +85,10 @@ struct HookOptions {
 
 /// Subscribes to its names, announces itself, yields events and answers them.
 ///
-///     hookbus::Hook hook({.name = "guard", .events = {"capture"}});
+///     hookbus::HookOptions options;
+///     options.name = "guard";
+///     options.events = {"capture"};
+///     hookbus::Hook hook(options);
 ///     hook.wait_ready(5s);
 ///     while (auto event = hook.next(1s))
 ///         hook.reply(*event, {{"abort", "not today"}});
