@@ -16,7 +16,8 @@ find_package(msgpack-cxx CONFIG QUIET)
 if(TARGET msgpack-cxx)
   set(HOOKBUS_MSGPACK msgpack-cxx)
 else()
-  find_package(msgpackc-cxx CONFIG REQUIRED)
+  # Debian 12 ships it as cmake/msgpackc-cxx/msgpack-config.cmake: package "msgpack".
+  find_package(msgpack CONFIG REQUIRED)
   set(HOOKBUS_MSGPACK msgpackc-cxx)
 endif()
 
