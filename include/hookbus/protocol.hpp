@@ -22,7 +22,7 @@ inline constexpr std::uint32_t protocol_version = 1;
 /// Topic of the welcome message on the events socket (without its NUL).
 inline constexpr std::string_view welcome_topic = "$welcome";
 /// Prefix of the per-hook registration subscription (section 3.4).
-inline constexpr std::string_view hook_token_prefix = "$hook/";
+inline constexpr std::string_view hook_token_prefix = "~hook/";
 
 /// Seconds and nanoseconds since the Unix epoch.
 struct Timestamp {

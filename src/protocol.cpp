@@ -1,0 +1,998 @@
+// The msgpack codec of hookbus protocol version 1 (docs/protocol.md). Encoders write
+// the canonical form of section 2.1 byte for byte; decoders accept any valid form,
+// check every field the receiver relies on and throw DecodeError with the code the
+// broker answers with. Broker, C++ clients and the conformance tests all use it.
+
+#include "hookbus/protocol.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <msgpack.hpp>
+#include <random>
+
+namespace hookbus {
+namespace {
+
+constexpr std::size_t max_name_length = 128;
+constexpr std::size_t max_instance_length = 64;
+constexpr std::size_t max_hook_length = 128;
+constexpr std::size_t max_hello_events = 1024;
+constexpr std::uint64_t max_nanos = 999'999'999;
+// Deeper msgpack than any hookbus message needs is refused before it costs stack.
+constexpr std::size_t max_depth = 32;
+constexpr auto max_seconds =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+constexpr std::string_view name_rule =
+    "an event name matching [A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}";
+// How much of an offending value an error message quotes.
+constexpr std::size_t quote_limit = 48;
+
+constexpr std::array<ErrorCode, 9> known_error_codes = {
+    ErrorCode::bad_frames,          ErrorCode::bad_message, ErrorCode::bad_field,
+    ErrorCode::unsupported_version, ErrorCode::unknown_op,  ErrorCode::bad_name,
+    ErrorCode::bad_timeout,         ErrorCode::overloaded,  ErrorCode::shutting_down,
+};
+
+// ---- text helpers -------------------------------------------------------------------
+
+bool is_ascii_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_name_head(char c) { return is_ascii_alnum(c) || c == '_'; }
+
+bool is_name_tail(char c) {
+    return is_name_head(c) || c == '.' || c == ':' || c == '/' || c == '-';
+}
+
+bool is_instance_char(char c) { return is_ascii_alnum(c) || c == '_' || c == '-'; }
+
+// Length of the UTF-8 sequence that `lead` starts, or 0 when it cannot start one.
+std::size_t utf8_length(unsigned char lead) {
+    if (lead < 0x80) return 1;
+    if (lead >= 0xc2 && lead <= 0xdf) return 2;
+    if (lead >= 0xe0 && lead <= 0xef) return 3;
+    if (lead >= 0xf0 && lead <= 0xf4) return 4;
+    return 0;
+}
+
+// The second byte's range excludes overlong forms, surrogates and code points above
+// U+10FFFF; every later byte is a plain continuation byte.
+bool utf8_tail_ok(const unsigned char* seq, std::size_t length) {
+    unsigned char low = 0x80;
+    unsigned char high = 0xbf;
+    if (seq[0] == 0xe0) low = 0xa0;
+    if (seq[0] == 0xed) high = 0x9f;
+    if (seq[0] == 0xf0) low = 0x90;
+    if (seq[0] == 0xf4) high = 0x8f;
+    if (length > 1 && (seq[1] < low || seq[1] > high)) return false;
+    for (std::size_t i = 2; i < length; ++i) {
+        if (seq[i] < 0x80 || seq[i] > 0xbf) return false;
+    }
+    return true;
+}
+
+bool valid_utf8(std::string_view text) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t length = utf8_length(bytes[at]);
+        if (length == 0 || at + length > text.size()) return false;
+        if (!utf8_tail_ok(bytes + at, length)) return false;
+        at += length;
+    }
+    return true;
+}
+
+// True when `text` is a JSON object: the first non-space character is '{' and the
+// whole text parses (nlohmann's parser is iterative, so nesting cannot exhaust stack).
+bool is_json_object(std::string_view text) {
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || text[first] != '{') return false;
+    return nlohmann::json::accept(text.begin(), text.end());
+}
+
+// A value quoted for an error message: printable ASCII kept (with " and \ escaped),
+// every other byte as \xNN, so that the message is valid UTF-8 whatever was sent.
+std::string quote(std::string_view value) {
+    std::string out = "\"";
+    for (char c : value.substr(0, quote_limit)) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') out += '\\';
+        if (byte >= 0x20 && byte < 0x7f) {
+            out += c;
+            continue;
+        }
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+        out += escaped;
+    }
+    out += value.size() > quote_limit ? "\"..." : "\"";
+    return out;
+}
+
+// What a msgpack value is, for the "got ..." part of an error message.
+std::string describe(const msgpack::object& value) {
+    switch (value.type) {
+        case msgpack::type::NIL:
+            return "nil";
+        case msgpack::type::BOOLEAN:
+            return "bool";
+        case msgpack::type::POSITIVE_INTEGER:
+            return std::to_string(value.via.u64);
+        case msgpack::type::NEGATIVE_INTEGER:
+            return std::to_string(value.via.i64);
+        case msgpack::type::FLOAT32:
+        case msgpack::type::FLOAT64:
+            return "float";
+        case msgpack::type::STR:
+            return "str";
+        case msgpack::type::BIN:
+            return "bin";
+        case msgpack::type::ARRAY:
+            return "array";
+        case msgpack::type::MAP:
+            return "map";
+        default:
+            return "ext";
+    }
+}
+
+std::string_view str_view(const msgpack::object& value) {
+    return {value.via.str.ptr, value.via.str.size};
+}
+
+// ---- encoding -----------------------------------------------------------------------
+
+/// Writes one canonical msgpack map, optionally after a topic and NUL. The key count
+/// is given up front (msgpack needs it first) and checked when the map is finished.
+class MapWriter {
+  public:
+    /// The topic of an events-socket frame, written before the body with its NUL.
+    struct Topic {
+        std::string_view name;
+    };
+
+    /// Starts a body with `v` and `op`.
+    MapWriter(std::uint32_t keys, std::string_view op) : keys_left_(keys) {
+        packer_.pack_map(keys);
+        number("v", protocol_version);
+        text("op", op);
+    }
+
+    /// Starts an events frame: topic, NUL, then a body with `v` and no `op`.
+    MapWriter(Topic topic, std::uint32_t keys) : keys_left_(keys) {
+        buffer_.write(topic.name.data(), topic.name.size());
+        buffer_.write("", 1);
+        packer_.pack_map(keys);
+        number("v", protocol_version);
+    }
+
+    MapWriter(const MapWriter&) = delete;
+    MapWriter& operator=(const MapWriter&) = delete;
+
+    MapWriter& text(std::string_view key_name, std::string_view value) {
+        key(key_name);
+        pack_text(value);
+        return *this;
+    }
+
+    MapWriter& number(std::string_view key_name, std::uint64_t value) {
+        key(key_name);
+        packer_.pack_uint64(value);
+        return *this;
+    }
+
+    MapWriter& flag(std::string_view key_name, bool value) {
+        key(key_name);
+        value ? packer_.pack_true() : packer_.pack_false();
+        return *this;
+    }
+
+    MapWriter& time(std::string_view key_name, const Timestamp& value) {
+        key(key_name);
+        pack_time(value);
+        return *this;
+    }
+
+    MapWriter& time_or_nil(std::string_view key_name,
+                           const std::optional<Timestamp>& value) {
+        key(key_name);
+        if (!value) {
+            packer_.pack_nil();
+            return *this;
+        }
+        pack_time(*value);
+        return *this;
+    }
+
+    MapWriter& texts(std::string_view key_name, const std::vector<std::string>& values) {
+        key(key_name);
+        packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+        for (const auto& value : values) pack_text(value);
+        return *this;
+    }
+
+    MapWriter& numbers(std::string_view key_name,
+                       std::initializer_list<std::uint64_t> values) {
+        key(key_name);
+        packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+        for (auto value : values) packer_.pack_uint64(value);
+        return *this;
+    }
+
+    /// Each answer as the map {hook, instance, reply_json}, in that order.
+    MapWriter& answers(std::string_view key_name, const std::vector<Answer>& values) {
+        key(key_name);
+        packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+        for (const auto& answer : values) {
+            packer_.pack_map(3);
+            pack_text("hook");
+            pack_text(answer.hook);
+            pack_text("instance");
+            pack_text(answer.instance);
+            pack_text("reply_json");
+            pack_text(answer.reply_json);
+        }
+        return *this;
+    }
+
+    /// A value that is already msgpack, appended as it is.
+    MapWriter& raw(std::string_view key_name, const std::vector<std::uint8_t>& bytes) {
+        key(key_name);
+        buffer_.write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        return *this;
+    }
+
+    std::string finish() {
+        if (keys_left_ != 0) {
+            throw std::logic_error("hookbus codec: map has too few keys");
+        }
+        return std::string(buffer_.data(), buffer_.size());
+    }
+
+  private:
+    void key(std::string_view name) {
+        if (keys_left_ == 0) {
+            throw std::logic_error("hookbus codec: map has too many keys");
+        }
+        --keys_left_;
+        pack_text(name);
+    }
+
+    // Always msgpack str, never bin; msgpack-c picks the shortest str header.
+    void pack_text(std::string_view value) {
+        packer_.pack_str(static_cast<std::uint32_t>(value.size()));
+        packer_.pack_str_body(value.data(), static_cast<std::uint32_t>(value.size()));
+    }
+
+    void pack_time(const Timestamp& value) {
+        packer_.pack_array(2);
+        packer_.pack_int64(value.seconds);
+        packer_.pack_uint32(value.nanos);
+    }
+
+    msgpack::sbuffer buffer_;
+    msgpack::packer<msgpack::sbuffer> packer_{buffer_};
+    std::uint32_t keys_left_;
+};
+
+// ---- decoding -----------------------------------------------------------------------
+
+// Limits that scale with the body: every element costs at least one byte, so a short
+// body can never make the unpacker allocate for billions of claimed elements.
+msgpack::unpack_limit limits_for(std::size_t size) {
+    return msgpack::unpack_limit(size, size, size, size, size, max_depth);
+}
+
+/// Unpacks a body that must be exactly one msgpack map; anything else is bad_message.
+msgpack::object_handle unpack_body(std::string_view body) {
+    std::size_t offset = 0;
+    msgpack::object_handle handle;
+    try {
+        handle = msgpack::unpack(body.data(), body.size(), offset, nullptr, nullptr,
+                                 limits_for(body.size()));
+    } catch (const std::exception& e) {
+        throw DecodeError(ErrorCode::bad_message,
+                          std::string("body is not valid msgpack (") + e.what() + ")");
+    }
+    if (handle.get().type != msgpack::type::MAP) {
+        throw DecodeError(ErrorCode::bad_message,
+                          "body must be a msgpack map, got " + describe(handle.get()));
+    }
+    if (offset != body.size()) {
+        throw DecodeError(ErrorCode::bad_message,
+                          "body has " + std::to_string(body.size() - offset) +
+                              " trailing bytes after its map");
+    }
+    return handle;
+}
+
+/// Typed access to the fields of one msgpack map, with errors that name the field and
+/// carry the request's `req` once it has been read.
+class MapReader {
+  public:
+    /// Indexes a map whose keys must be distinct strs. `prefix` names a nested map in
+    /// error messages ("replies[0]."); flaws of the top-level map are bad_message.
+    explicit MapReader(const msgpack::object& map, std::string prefix = {},
+                       std::uint64_t req = 0)
+        : prefix_(std::move(prefix)), req_(req) {
+        index(map);
+        if (prefix_.empty()) req_ = lenient_req();
+    }
+
+    std::uint64_t req() const { return req_; }
+
+    [[noreturn]] void fail(ErrorCode code, const std::string& message) const {
+        throw DecodeError(code, message, req_);
+    }
+
+    /// The field's name as error messages give it.
+    std::string field(std::string_view key) const {
+        return "\"" + prefix_ + std::string(key) + "\"";
+    }
+
+    [[noreturn]] void wrong(std::string_view key, std::string_view expected,
+                            const std::string& got) const {
+        fail(ErrorCode::bad_field, "field " + field(key) + " must be " +
+                                       std::string(expected) + ", got " + got);
+    }
+
+    /// The value of `key`, or nullptr when the key is absent.
+    const msgpack::object* find(std::string_view key) const {
+        for (const auto& entry : fields_) {
+            if (entry.first == key) return entry.second;
+        }
+        return nullptr;
+    }
+
+    /// The value of a required key.
+    const msgpack::object& need(std::string_view key, std::string_view expected) const {
+        const auto* value = find(key);
+        if (value == nullptr) {
+            fail(ErrorCode::bad_field, "field " + field(key) + " is missing, expected " +
+                                           std::string(expected));
+        }
+        return *value;
+    }
+
+    /// The value of an optional key, or nullptr when it is absent or nil.
+    const msgpack::object* maybe(std::string_view key) const {
+        const auto* value = find(key);
+        return value != nullptr && value->type == msgpack::type::NIL ? nullptr : value;
+    }
+
+    std::string text(std::string_view key) const {
+        return as_text(key, need(key, "a str"));
+    }
+
+    std::string text_or(std::string_view key, std::string fallback) const {
+        const auto* value = maybe(key);
+        return value == nullptr ? fallback : as_text(key, *value);
+    }
+
+    std::uint64_t number(std::string_view key) const {
+        return as_number(key, need(key, "a non-negative integer"));
+    }
+
+    std::optional<std::uint64_t> number_or_none(std::string_view key) const {
+        const auto* value = maybe(key);
+        if (value == nullptr) return std::nullopt;
+        return as_number(key, *value);
+    }
+
+    bool flag(std::string_view key) const { return as_flag(key, need(key, "a bool")); }
+
+    bool flag_or(std::string_view key, bool fallback) const {
+        const auto* value = maybe(key);
+        return value == nullptr ? fallback : as_flag(key, *value);
+    }
+
+    Timestamp time(std::string_view key) const {
+        return as_time(key, need(key, "a timestamp [seconds, nanoseconds]"));
+    }
+
+    /// A timestamp that may be nil, but whose key must be present.
+    std::optional<Timestamp> time_or_nil(std::string_view key) const {
+        const auto& value = need(key, "a timestamp [seconds, nanoseconds] or nil");
+        if (value.type == msgpack::type::NIL) return std::nullopt;
+        return as_time(key, value);
+    }
+
+    const msgpack::object_array& array(std::string_view key) const {
+        const auto& value = need(key, "an array");
+        if (value.type != msgpack::type::ARRAY) wrong(key, "an array", describe(value));
+        return value.via.array;
+    }
+
+    /// Checks `v`: a missing or non-integer `v` is bad_field, any other version is
+    /// unsupported_version.
+    void check_version() const {
+        const auto& value = need("v", "the protocol version 1");
+        bool integer = value.type == msgpack::type::POSITIVE_INTEGER ||
+                       value.type == msgpack::type::NEGATIVE_INTEGER;
+        if (!integer) wrong("v", "an integer protocol version", describe(value));
+        if (value.type == msgpack::type::POSITIVE_INTEGER &&
+            value.via.u64 == protocol_version) {
+            return;
+        }
+        fail(ErrorCode::unsupported_version,
+             "protocol version " + describe(value) + " is not supported; supported: [1]");
+    }
+
+    std::string op() const { return text("op"); }
+
+  private:
+    void index(const msgpack::object& map) {
+        bool top = prefix_.empty();
+        auto flaw = top ? ErrorCode::bad_message : ErrorCode::bad_field;
+        // A nested prefix ends in '.', which the map's own name leaves out.
+        std::string where =
+            top ? "body" : "field \"" + prefix_.substr(0, prefix_.size() - 1) + "\"";
+        fields_.reserve(map.via.map.size);
+        for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+            const auto& entry = map.via.map.ptr[i];
+            if (entry.key.type != msgpack::type::STR) {
+                fail(flaw,
+                     where + " has a key that is not a str: " + describe(entry.key));
+            }
+            fields_.emplace_back(str_view(entry.key), &entry.val);
+        }
+        reject_repeated_keys(flaw, where);
+    }
+
+    // Sorting keeps this O(n log n): a 1 MiB body can hold a few hundred thousand keys.
+    void reject_repeated_keys(ErrorCode flaw, const std::string& where) const {
+        std::vector<std::string_view> keys;
+        keys.reserve(fields_.size());
+        for (const auto& entry : fields_) keys.push_back(entry.first);
+        std::sort(keys.begin(), keys.end());
+        auto repeated = std::adjacent_find(keys.begin(), keys.end());
+        if (repeated != keys.end()) {
+            fail(flaw, where + " repeats the key " + quote(*repeated));
+        }
+    }
+
+    // The request's `req` when it is readable, so that errors found before or
+    // instead of reading it properly still carry it.
+    std::uint64_t lenient_req() const {
+        const auto* value = find("req");
+        bool readable =
+            value != nullptr && value->type == msgpack::type::POSITIVE_INTEGER;
+        return readable ? value->via.u64 : 0;
+    }
+
+    std::string as_text(std::string_view key, const msgpack::object& value) const {
+        if (value.type != msgpack::type::STR) wrong(key, "a str", describe(value));
+        return std::string(str_view(value));
+    }
+
+    std::uint64_t as_number(std::string_view key, const msgpack::object& value) const {
+        if (value.type != msgpack::type::POSITIVE_INTEGER) {
+            wrong(key, "a non-negative integer", describe(value));
+        }
+        return value.via.u64;
+    }
+
+    bool as_flag(std::string_view key, const msgpack::object& value) const {
+        if (value.type != msgpack::type::BOOLEAN) wrong(key, "a bool", describe(value));
+        return value.via.boolean;
+    }
+
+    Timestamp as_time(std::string_view key, const msgpack::object& value) const {
+        constexpr std::string_view shape = "a timestamp [seconds, nanoseconds]";
+        if (value.type != msgpack::type::ARRAY || value.via.array.size != 2) {
+            wrong(key, shape, describe(value));
+        }
+        const auto& seconds = value.via.array.ptr[0];
+        const auto& nanos = value.via.array.ptr[1];
+        bool negative = seconds.type == msgpack::type::NEGATIVE_INTEGER;
+        bool positive = seconds.type == msgpack::type::POSITIVE_INTEGER &&
+                        seconds.via.u64 <= max_seconds;
+        if (!negative && !positive) {
+            wrong(key, "a timestamp whose seconds fit int64", describe(seconds));
+        }
+        if (nanos.type != msgpack::type::POSITIVE_INTEGER || nanos.via.u64 > max_nanos) {
+            wrong(key, "a timestamp whose nanoseconds are in 0..999999999",
+                  describe(nanos));
+        }
+        return {negative ? seconds.via.i64 : static_cast<std::int64_t>(seconds.via.u64),
+                static_cast<std::uint32_t>(nanos.via.u64)};
+    }
+
+    std::vector<std::pair<std::string_view, const msgpack::object*>> fields_;
+    std::string prefix_;
+    std::uint64_t req_;
+};
+
+// ---- field rules shared by several messages -----------------------------------------
+
+std::string read_event_name(const MapReader& map, std::string_view key) {
+    auto name = map.text(key);
+    if (!valid_event_name(name)) {
+        map.fail(ErrorCode::bad_name, "field " + map.field(key) + " must be " +
+                                          std::string(name_rule) + ", got " +
+                                          quote(name));
+    }
+    return name;
+}
+
+std::string read_hook_name(const MapReader& map) {
+    auto hook = map.text("hook");
+    if (hook.empty() || hook.size() > max_hook_length || !valid_utf8(hook)) {
+        map.wrong("hook", "a hook name of 1 to 128 bytes of UTF-8", quote(hook));
+    }
+    return hook;
+}
+
+// One element of hello's `events`: a str (bad_field) holding an event name (bad_name).
+std::string read_name_element(const MapReader& map, const msgpack::object& value,
+                              std::uint32_t index) {
+    std::string key = "events[" + std::to_string(index) + "]";
+    if (value.type != msgpack::type::STR) map.wrong(key, "a str", describe(value));
+    auto name = str_view(value);
+    if (!valid_event_name(name)) {
+        map.fail(ErrorCode::bad_name, "field " + map.field(key) + " must be " +
+                                          std::string(name_rule) + ", got " +
+                                          quote(name));
+    }
+    return std::string(name);
+}
+
+std::vector<std::string> read_event_names(const MapReader& map) {
+    const auto& names = map.array("events");
+    if (names.size == 0 || names.size > max_hello_events) {
+        map.wrong("events", "an array of 1 to 1024 event names",
+                  std::to_string(names.size) + " of them");
+    }
+    std::vector<std::string> events;
+    events.reserve(names.size);
+    for (std::uint32_t i = 0; i < names.size; ++i) {
+        events.push_back(read_name_element(map, names.ptr[i], i));
+    }
+    return events;
+}
+
+std::string check_instance(const MapReader& map, std::string_view key,
+                           std::string instance) {
+    if (!valid_instance(instance)) {
+        map.wrong(key, "an instance id of 1 to 64 characters from [A-Za-z0-9_-]",
+                  quote(instance));
+    }
+    return instance;
+}
+
+std::string read_reply_json(const MapReader& map) {
+    auto reply_json = map.text("reply_json");
+    if (!is_json_object(reply_json)) {
+        map.wrong("reply_json", "the text of a JSON object", quote(reply_json));
+    }
+    return reply_json;
+}
+
+// Absent or nil leaves the timeout to the broker; 0 is bad_timeout. The upper bound
+// is the broker's own setting, so it is checked there.
+std::optional<std::uint64_t> read_timeout(const MapReader& map) {
+    const auto* value = map.maybe("timeout_ms");
+    if (value == nullptr) return std::nullopt;
+    if (value->type != msgpack::type::POSITIVE_INTEGER) {
+        map.wrong("timeout_ms", "a positive integer", describe(*value));
+    }
+    if (value->via.u64 == 0) {
+        map.fail(ErrorCode::bad_timeout,
+                 "field \"timeout_ms\" must be at least 1, got 0");
+    }
+    return value->via.u64;
+}
+
+Expect read_expect(const MapReader& map) {
+    auto expect = map.text_or("expect", "first");
+    if (expect == "first") return Expect::first;
+    if (expect == "all") return Expect::all;
+    map.wrong("expect", "\"first\" or \"all\"", quote(expect));
+}
+
+WaitOutcome read_outcome(const MapReader& map) {
+    auto outcome = map.text("outcome");
+    for (auto known :
+         {WaitOutcome::replied, WaitOutcome::timed_out, WaitOutcome::no_hook}) {
+        if (outcome == to_string(known)) return known;
+    }
+    map.wrong("outcome", "\"replied\", \"timed_out\" or \"no_hook\"", quote(outcome));
+}
+
+Answer read_answer(const MapReader& map, const msgpack::object& value,
+                   std::uint32_t index) {
+    std::string key = "replies[" + std::to_string(index) + "]";
+    if (value.type != msgpack::type::MAP) {
+        map.wrong(key, "a map {hook, instance, reply_json}", describe(value));
+    }
+    MapReader item(value, key + ".", map.req());
+    return {item.text("hook"), item.text("instance"), item.text("reply_json")};
+}
+
+std::vector<Answer> read_answers(const MapReader& map) {
+    const auto& items = map.array("replies");
+    std::vector<Answer> answers;
+    answers.reserve(items.size);
+    for (std::uint32_t i = 0; i < items.size; ++i) {
+        answers.push_back(read_answer(map, items.ptr[i], i));
+    }
+    return answers;
+}
+
+// The stats map goes back to msgpack bytes so that nlohmann converts it in one call.
+nlohmann::json read_stats(const MapReader& map) {
+    const auto& value = map.need("stats", "a map");
+    if (value.type != msgpack::type::MAP) map.wrong("stats", "a map", describe(value));
+    msgpack::sbuffer bytes;
+    msgpack::pack(bytes, value);
+    try {
+        return nlohmann::json::from_msgpack(bytes.data(), bytes.data() + bytes.size());
+    } catch (const nlohmann::json::exception& e) {
+        map.wrong("stats", "a map that converts to JSON", e.what());
+    }
+}
+
+// ---- message readers ----------------------------------------------------------------
+
+Event read_event(const MapReader& map, std::string_view topic) {
+    Event event;
+    event.name = std::string(topic);
+    event.id = map.text("id");
+    event.run = map.number("run");
+    event.seq = map.number("seq");
+    event.emitted_at = map.time("emitted_at");
+    event.deadline = map.time_or_nil("deadline");
+    event.payload_json = map.text("payload_json");
+    return event;
+}
+
+Welcome read_welcome(const MapReader& map) {
+    return {map.number("run"), map.time("started_at"), map.number("max_msg_size")};
+}
+
+Hello read_hello(const MapReader& map) {
+    Hello hello;
+    hello.instance = check_instance(map, "instance", map.text("instance"));
+    hello.hook = read_hook_name(map);
+    hello.events = read_event_names(map);
+    return hello;
+}
+
+Reply read_reply(const MapReader& map) {
+    Reply reply;
+    reply.id = map.text("id");
+    reply.hook = read_hook_name(map);
+    reply.instance = map.text_or("instance", "");
+    if (!reply.instance.empty()) check_instance(map, "instance", reply.instance);
+    reply.reply_json = read_reply_json(map);
+    return reply;
+}
+
+Emit read_emit(const MapReader& map) {
+    Emit emit;
+    emit.req = map.number_or_none("req").value_or(0);
+    emit.name = read_event_name(map, "name");
+    emit.payload_json = map.text("payload_json");
+    emit.wait = map.flag_or("wait", false);
+    emit.timeout_ms = read_timeout(map);
+    emit.expect = read_expect(map);
+    return emit;
+}
+
+Error read_error(const MapReader& map) {
+    Error error;
+    error.req = map.number("req");
+    error.code_text = map.text("code");
+    error.code = error_code_from(error.code_text);
+    error.message = map.text("message");
+    return error;
+}
+
+[[noreturn]] void unknown_op(const MapReader& map, const std::string& op,
+                             std::string_view expected) {
+    std::string message = "op " + quote(op) + " is not known on this socket";
+    map.fail(ErrorCode::unknown_op, message + "; expected " + std::string(expected));
+}
+
+}  // namespace
+
+// ---- names, ids and clocks ----------------------------------------------------------
+
+Timestamp wall_now() {
+    using namespace std::chrono;
+    auto since_epoch = system_clock::now().time_since_epoch();
+    auto whole = floor<seconds>(since_epoch);
+    auto nanos = duration_cast<nanoseconds>(since_epoch - whole);
+    return {static_cast<std::int64_t>(whole.count()),
+            static_cast<std::uint32_t>(nanos.count())};
+}
+
+std::string_view to_string(Expect expect) {
+    return expect == Expect::all ? "all" : "first";
+}
+
+std::string_view to_string(WaitOutcome outcome) {
+    switch (outcome) {
+        case WaitOutcome::replied:
+            return "replied";
+        case WaitOutcome::timed_out:
+            return "timed_out";
+        case WaitOutcome::no_hook:
+            return "no_hook";
+    }
+    return "timed_out";
+}
+
+std::string_view to_string(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::bad_frames:
+            return "bad_frames";
+        case ErrorCode::bad_message:
+            return "bad_message";
+        case ErrorCode::bad_field:
+            return "bad_field";
+        case ErrorCode::unsupported_version:
+            return "unsupported_version";
+        case ErrorCode::unknown_op:
+            return "unknown_op";
+        case ErrorCode::bad_name:
+            return "bad_name";
+        case ErrorCode::bad_timeout:
+            return "bad_timeout";
+        case ErrorCode::overloaded:
+            return "overloaded";
+        case ErrorCode::shutting_down:
+            return "shutting_down";
+        case ErrorCode::unknown:
+            return "unknown";
+    }
+    return "unknown";
+}
+
+ErrorCode error_code_from(std::string_view text) {
+    for (auto code : known_error_codes) {
+        if (to_string(code) == text) return code;
+    }
+    return ErrorCode::unknown;
+}
+
+bool valid_event_name(std::string_view name) {
+    if (name.empty() || name.size() > max_name_length || !is_name_head(name[0])) {
+        return false;
+    }
+    for (char c : name.substr(1)) {
+        if (!is_name_tail(c)) return false;
+    }
+    return true;
+}
+
+bool valid_instance(std::string_view instance) {
+    if (instance.empty() || instance.size() > max_instance_length) return false;
+    for (char c : instance) {
+        if (!is_instance_char(c)) return false;
+    }
+    return true;
+}
+
+std::string make_uuid4() {
+    // Seeded once per thread: random_device is slow, the engine is not. Ids only need
+    // to be unique, not unguessable (any hook that sees an event may answer it).
+    thread_local std::mt19937_64 engine = [] {
+        std::random_device device;
+        std::seed_seq seed{device(), device(), device(), device(),
+                           device(), device(), device(), device()};
+        return std::mt19937_64(seed);
+    }();
+    std::array<std::uint8_t, 16> bytes;
+    for (std::size_t half = 0; half < 2; ++half) {
+        auto bits = engine();
+        for (std::size_t i = 0; i < 8; ++i)
+            bytes[half * 8 + i] = (bits >> (8 * i)) & 0xff;
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;  // variant 10xx (RFC 4122)
+
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string text;
+    text.reserve(36);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+        text += digits[bytes[i] >> 4];
+        text += digits[bytes[i] & 0x0f];
+    }
+    return text;
+}
+
+// ---- encoders -----------------------------------------------------------------------
+
+std::string encode(const Event& event) {
+    return MapWriter(MapWriter::Topic{event.name}, 7)
+        .text("id", event.id)
+        .number("run", event.run)
+        .number("seq", event.seq)
+        .time("emitted_at", event.emitted_at)
+        .time_or_nil("deadline", event.deadline)
+        .text("payload_json", event.payload_json)
+        .finish();
+}
+
+std::string encode(const Welcome& welcome) {
+    return MapWriter(MapWriter::Topic{welcome_topic}, 4)
+        .number("run", welcome.run)
+        .time("started_at", welcome.started_at)
+        .number("max_msg_size", welcome.max_msg_size)
+        .finish();
+}
+
+std::string encode(const Hello& hello) {
+    return MapWriter(5, "hello")
+        .text("instance", hello.instance)
+        .text("hook", hello.hook)
+        .texts("events", hello.events)
+        .finish();
+}
+
+std::string encode(const Reply& reply) {
+    return MapWriter(6, "reply")
+        .text("id", reply.id)
+        .text("hook", reply.hook)
+        .text("instance", reply.instance)
+        .text("reply_json", reply.reply_json)
+        .finish();
+}
+
+std::string encode(const Bye& bye) {
+    return MapWriter(3, "bye").text("instance", bye.instance).finish();
+}
+
+std::string encode(const HelloOk& ok) {
+    return MapWriter(4, "hello_ok")
+        .text("instance", ok.instance)
+        .number("run", ok.run)
+        .finish();
+}
+
+std::string encode(const ReplyAck& ack) {
+    return MapWriter(4, "reply_ack")
+        .text("id", ack.id)
+        .flag("accepted", ack.accepted)
+        .finish();
+}
+
+std::string encode(const ByeOk& ok) {
+    return MapWriter(3, "bye_ok").text("instance", ok.instance).finish();
+}
+
+std::string encode(const Emit& emit) {
+    MapWriter out(emit.timeout_ms ? 8 : 7, "emit");
+    out.number("req", emit.req)
+        .text("name", emit.name)
+        .text("payload_json", emit.payload_json)
+        .flag("wait", emit.wait);
+    if (emit.timeout_ms) out.number("timeout_ms", *emit.timeout_ms);
+    return out.text("expect", to_string(emit.expect)).finish();
+}
+
+std::string encode(const StatsRequest& request) {
+    return MapWriter(3, "stats").number("req", request.req).finish();
+}
+
+std::string encode(const Ack& ack) {
+    return MapWriter(6, "ack")
+        .number("req", ack.req)
+        .text("id", ack.id)
+        .number("seq", ack.seq)
+        .time("emitted_at", ack.emitted_at)
+        .finish();
+}
+
+std::string encode(const Result& result) {
+    return MapWriter(6, "result")
+        .number("req", result.req)
+        .text("id", result.id)
+        .text("outcome", to_string(result.outcome))
+        .answers("replies", result.replies)
+        .finish();
+}
+
+std::string encode(const StatsOk& ok) {
+    // A default-constructed StatsOk holds JSON null: that is an empty stats map.
+    if (!ok.stats.is_null() && !ok.stats.is_object()) {
+        throw std::invalid_argument("StatsOk.stats must be a JSON object");
+    }
+    const auto& stats = ok.stats.is_null() ? nlohmann::json::object() : ok.stats;
+    return MapWriter(4, "stats_ok")
+        .number("req", ok.req)
+        .raw("stats", nlohmann::json::to_msgpack(stats))
+        .finish();
+}
+
+std::string encode(const Error& error) {
+    bool versions = error.code == ErrorCode::unsupported_version;
+    bool keep_text = error.code == ErrorCode::unknown && !error.code_text.empty();
+    MapWriter out(versions ? 6 : 5, "error");
+    out.number("req", error.req)
+        .text("code",
+              keep_text ? std::string_view(error.code_text) : to_string(error.code))
+        .text("message", error.message);
+    if (versions) out.numbers("supported", {protocol_version});
+    return out.finish();
+}
+
+// ---- decoders -----------------------------------------------------------------------
+
+Published decode_published(std::string_view frame) {
+    auto nul = frame.find('\0');
+    if (nul == std::string_view::npos) {
+        throw DecodeError(ErrorCode::bad_message,
+                          "events frame has no NUL after its topic");
+    }
+    auto topic = frame.substr(0, nul);
+    auto handle = unpack_body(frame.substr(nul + 1));
+    MapReader map(handle.get());
+    map.check_version();
+    if (topic == welcome_topic) return read_welcome(map);
+    if (!valid_event_name(topic)) {
+        map.fail(ErrorCode::bad_name, "events topic " + quote(topic) +
+                                          " is neither $welcome nor an event name");
+    }
+    return read_event(map, topic);
+}
+
+HookRequest decode_hook_request(std::string_view body) {
+    auto handle = unpack_body(body);
+    MapReader map(handle.get());
+    map.check_version();
+    auto op = map.op();
+    if (op == "hello") return read_hello(map);
+    if (op == "reply") return read_reply(map);
+    if (op == "bye") return Bye{check_instance(map, "instance", map.text("instance"))};
+    unknown_op(map, op, "\"hello\", \"reply\" or \"bye\"");
+}
+
+HookResponse decode_hook_response(std::string_view body) {
+    auto handle = unpack_body(body);
+    MapReader map(handle.get());
+    map.check_version();
+    auto op = map.op();
+    if (op == "hello_ok") return HelloOk{map.text("instance"), map.number("run")};
+    if (op == "reply_ack") return ReplyAck{map.text("id"), map.flag("accepted")};
+    if (op == "bye_ok") return ByeOk{map.text("instance")};
+    if (op == "error") return read_error(map);
+    unknown_op(map, op, "\"hello_ok\", \"reply_ack\", \"bye_ok\" or \"error\"");
+}
+
+EmitRequest decode_emit_request(std::string_view body) {
+    auto handle = unpack_body(body);
+    MapReader map(handle.get());
+    map.check_version();
+    auto op = map.op();
+    if (op == "emit") return read_emit(map);
+    if (op == "stats") return StatsRequest{map.number_or_none("req").value_or(0)};
+    unknown_op(map, op, "\"emit\" or \"stats\"");
+}
+
+EmitResponse decode_emit_response(std::string_view body) {
+    auto handle = unpack_body(body);
+    MapReader map(handle.get());
+    map.check_version();
+    auto op = map.op();
+    if (op == "ack") {
+        return Ack{map.number("req"), map.text("id"), map.number("seq"),
+                   map.time("emitted_at")};
+    }
+    if (op == "result") {
+        return Result{map.number("req"), map.text("id"), read_outcome(map),
+                      read_answers(map)};
+    }
+    if (op == "stats_ok") return StatsOk{map.number("req"), read_stats(map)};
+    if (op == "error") return read_error(map);
+    unknown_op(map, op, "\"ack\", \"result\", \"stats_ok\" or \"error\"");
+}
+
+}  // namespace hookbus
