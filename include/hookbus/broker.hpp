@@ -36,7 +36,7 @@ struct BrokerConfig {
     /// ZeroMQ heartbeats on all sockets: a silent peer is dropped after the timeout.
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds heartbeat_timeout{3000};
-    /// How long a hello waits for its `$hook/<instance>` subscription.
+    /// How long a hello waits for its `~hook/<instance>` subscription.
     std::chrono::milliseconds hello_timeout{30000};
     /// Longest time spent flushing responses at shutdown.
     std::chrono::milliseconds linger{1000};

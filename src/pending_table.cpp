@@ -1,0 +1,124 @@
+// The pending table: waits keyed by binary event id, with a deadline index. See
+// pending_table.hpp.
+#include "pending_table.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace hookbus::detail {
+
+namespace {
+
+constexpr std::array<std::size_t, 4> dash_positions{8, 13, 18, 23};
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool is_dash_position(std::size_t i) {
+    return std::find(dash_positions.begin(), dash_positions.end(), i) !=
+           dash_positions.end();
+}
+
+}  // namespace
+
+std::optional<Uuid> parse_uuid(std::string_view text) {
+    if (text.size() != 36) return std::nullopt;
+    Uuid id{};
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        if (is_dash_position(i)) {
+            if (text[i] != '-') return std::nullopt;
+            ++i;
+            continue;
+        }
+        const int high = hex_value(text[i]);
+        const int low = hex_value(text[i + 1]);
+        if (high < 0 || low < 0) return std::nullopt;
+        id[out++] = static_cast<std::uint8_t>(high << 4 | low);
+        i += 2;
+    }
+    return id;
+}
+
+std::string format_uuid(const Uuid& id) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(36);
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+        text.push_back(digits[id[i] >> 4]);
+        text.push_back(digits[id[i] & 0x0f]);
+    }
+    return text;
+}
+
+std::size_t UuidHash::operator()(const Uuid& id) const noexcept {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, id.data(), sizeof head);
+    std::memcpy(&tail, id.data() + 8, sizeof tail);
+    return static_cast<std::size_t>(head ^ (tail * 0x9e3779b97f4a7c15ULL));
+}
+
+bool PendingTable::insert(PendingWait wait) {
+    if (full() || entries_.count(wait.id) != 0) return false;
+    const auto index = deadlines_.emplace(wait.deadline, wait.id);
+    const Uuid id = wait.id;
+    entries_.emplace(id, Entry{std::move(wait), index});
+    return true;
+}
+
+ReplyVerdict PendingTable::accept(const Uuid& id, Answer answer) {
+    const auto it = entries_.find(id);
+    if (it == entries_.end()) return {};
+    PendingWait& wait = it->second.wait;
+
+    if (wait.expect == Expect::all) {
+        auto& owing = wait.expected;
+        const auto slot = std::find(owing.begin(), owing.end(), answer.instance);
+        // An answer without an expected instance cannot be attributed, so it would
+        // let one hook answer for another.
+        if (answer.instance.empty() || slot == owing.end()) return {};
+        owing.erase(slot);
+    }
+    wait.answers.push_back(std::move(answer));
+
+    const bool complete = wait.expect == Expect::first || wait.expected.empty();
+    if (!complete) return {true, std::nullopt};
+    return {true, remove(it)};
+}
+
+std::vector<PendingWait> PendingTable::expire(SteadyTime now) {
+    std::vector<PendingWait> expired;
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        expired.push_back(remove(entries_.find(deadlines_.begin()->second)));
+    }
+    return expired;
+}
+
+std::vector<PendingWait> PendingTable::take_all() {
+    std::vector<PendingWait> all;
+    all.reserve(entries_.size());
+    while (!deadlines_.empty()) {
+        all.push_back(remove(entries_.find(deadlines_.begin()->second)));
+    }
+    return all;
+}
+
+std::optional<SteadyTime> PendingTable::next_deadline() const {
+    if (deadlines_.empty()) return std::nullopt;
+    return deadlines_.begin()->first;
+}
+
+PendingWait PendingTable::remove(EntryMap::iterator it) {
+    PendingWait wait = std::move(it->second.wait);
+    deadlines_.erase(it->second.by_deadline);
+    entries_.erase(it);
+    return wait;
+}
+
+}  // namespace hookbus::detail
