@@ -1,0 +1,29 @@
+"""hookbus: Python client of the hookbus message bus for hook events.
+
+Emitters publish events and may wait for answers; hooks subscribe to event
+names, announce themselves and answer (``abort`` vetoes); listeners only watch.
+All of it speaks the wire protocol of docs/protocol.md through ZeroMQ.
+"""
+
+import logging
+
+from .aio import AsyncEmitter
+from .app import HookApp
+from .emitter import Emitter
+from .endpoints import Endpoints, default_dir, endpoints
+from .errors import BrokerUnreachable, HookbusError, Lagged, Refused
+from .hook import Event, Hook, Subscriber
+from .outcome import Outcome, Reply, Status
+from .protocol import PROTOCOL_VERSION, ProtocolError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncEmitter", "BrokerUnreachable", "Emitter", "Endpoints", "Event", "Hook",
+    "HookApp", "HookbusError", "Lagged", "Outcome", "PROTOCOL_VERSION",
+    "ProtocolError", "Refused", "Reply", "Status", "Subscriber", "default_dir",
+    "endpoints",
+]
+
+# A library stays silent unless the application configures logging.
+logging.getLogger("hookbus").addHandler(logging.NullHandler())

@@ -1,0 +1,108 @@
+"""The emitter side: publish an event, or publish it and wait for hook answers.
+
+A blocking :class:`Emitter` on one ZeroMQ DEALER socket. Every request is bounded
+by the client's own clock (the wait's timeout plus a grace), so a missing broker
+shows up as ``Status.UNREACHABLE`` or :class:`BrokerUnreachable`, never as a hang.
+"""
+
+import time
+
+import zmq
+
+from ._requests import (DEFAULT_GRACE, DEFAULT_MAX_MSG_SIZE,
+                        DEFAULT_REQUEST_TIMEOUT, RequestBuilder, answers,
+                        id_of_ack,
+                        outcome_of, read_response, stats_of)
+from .endpoints import endpoints
+from .errors import BrokerUnreachable
+
+__all__ = ["Emitter"]
+
+
+class Emitter:
+    """Talks to the broker's ``emit`` socket. Not thread-safe: use one per thread.
+
+    ``endpoint`` defaults to the emit socket in ``directory`` (itself defaulting
+    as the broker does, see :func:`hookbus.default_dir`)::
+
+        with hookbus.Emitter() as emitter:
+            outcome = emitter.emit_and_wait("capture", {"path": "a.txt"}, timeout=2)
+            if outcome.vetoed:
+                print("refused:", outcome.abort)
+    """
+
+    def __init__(self, endpoint=None, *, directory=None, grace=DEFAULT_GRACE,
+                 request_timeout=DEFAULT_REQUEST_TIMEOUT,
+                 max_msg_size=DEFAULT_MAX_MSG_SIZE, context=None):
+        self.endpoint = endpoint or endpoints(directory).emit
+        self.grace = grace
+        self.request_timeout = request_timeout
+        self._requests = RequestBuilder(max_msg_size)
+        self._socket = (context or zmq.Context.instance()).socket(zmq.DEALER)
+        # IMMEDIATE: never queue a request for a broker that is not connected,
+        # so that a request sent into the void cannot reach a later broker.
+        self._socket.setsockopt(zmq.IMMEDIATE, 1)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.connect(self.endpoint)
+
+    def emit(self, name, payload=None):
+        """Publish an event without waiting for answers; return its id.
+
+        ``payload`` is any JSON-serialisable value, or a ``str`` of JSON text sent
+        verbatim. Raises ``ValueError`` for a bad name or payload,
+        :class:`BrokerUnreachable` and :class:`Refused`.
+        """
+        req, body = self._requests.emit(name, payload)
+        msg = self._call(req, body, self.request_timeout)
+        if msg is None:
+            raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
+        return id_of_ack(msg)
+
+    def emit_and_wait(self, name, payload=None, timeout=5.0, expect="first"):
+        """Publish an event and wait up to ``timeout`` seconds for answers.
+
+        ``expect="first"`` ends at the first answer, ``"all"`` when every hook
+        live for the name has answered. Returns an :class:`Outcome`; broker
+        trouble is a status, not an exception.
+        """
+        req, body = self._requests.emit(name, payload, True, timeout, expect)
+        return outcome_of(self._call(req, body, timeout + self.grace))
+
+    def stats(self):
+        """Return the broker's counters (protocol section 6.2) as a ``dict``."""
+        req, body = self._requests.stats()
+        msg = self._call(req, body, self.request_timeout)
+        if msg is None:
+            raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
+        return stats_of(msg)
+
+    def _call(self, req, body, limit):
+        # Returns the response to req, or None when the client deadline passes.
+        deadline = time.monotonic() + limit
+        if not self._wait(zmq.POLLOUT, deadline):
+            return None
+        try:
+            self._socket.send_multipart([b"", body], zmq.NOBLOCK)
+        except zmq.Again:
+            return None
+        while self._wait(zmq.POLLIN, deadline):
+            msg = read_response(self._socket.recv_multipart())
+            if msg is not None and answers(msg, req, sole=True):
+                return msg
+        return None
+
+    def _wait(self, event, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return bool(self._socket.poll(0, event))
+        return bool(self._socket.poll(max(1, int(remaining * 1000)), event))
+
+    def close(self):
+        """Close the socket. Pending nothing: every call has returned."""
+        self._socket.close(0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
