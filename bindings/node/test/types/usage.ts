@@ -1,0 +1,66 @@
+// Compiled with `npm run typecheck` (tsc --noEmit) only: checks that index.d.ts and
+// codec.d.ts describe the API the way the README uses it. Never run.
+
+import { Emitter, Hook, LaggedError, Subscriber, serve, type Outcome } from "hookbus";
+import { decodePublished, encodeEmit } from "hookbus/codec";
+
+async function emitter(): Promise<void> {
+    const emitter = new Emitter({ dir: "/tmp/x" });
+    const id: string = await emitter.emit("capture", { path: "a.txt" });
+    const outcome: Outcome<{ score: number }> = await emitter.emitAndWait<{
+        score: number;
+    }>("capture", '{"path":"a.txt"}', { timeout: 2000, expect: "all" });
+    if (outcome.status === "replied" && outcome.vetoed) console.log(id, outcome.abort);
+    const score: number | undefined = outcome.replies[0]?.data?.score;
+    console.log(score, outcome.error?.code);
+    emitter.close();
+}
+
+async function hook(): Promise<void> {
+    const hook = new Hook({
+        name: "guard",
+        events: ["capture"],
+        onLagged: (lag) => lag.missed,
+    });
+    await hook.ready(5000);
+    for await (const event of hook) {
+        const accepted: boolean = await event.reply({ abort: "no", extra: 1 });
+        console.log(
+            accepted,
+            event.deadline?.seconds,
+            event.emittedAt.nanos,
+            event.payloadJson,
+        );
+    }
+    const next = await hook.next(100);
+    if (next) await next.reply("abort reason");
+    hook.handle("capture", async (event) => (event.awaited ? { abort: "" } : undefined));
+    await hook.run({ onError: (error, event) => console.log(error, event.id) });
+    hook.close();
+}
+
+async function handlers(): Promise<void> {
+    const hook = await serve({
+        name: "veto",
+        handlers: {
+            capture: (event) => (event.payload.path === ".env" ? "secrets" : undefined),
+        },
+        onLagged: (lag: LaggedError) => console.log(lag.eventName, lag.restarted),
+    });
+    await hook.done;
+}
+
+async function listener(): Promise<void> {
+    const sub = new Subscriber({ events: ["capture"] });
+    try {
+        for await (const event of sub) console.log(event.name, event.seq);
+    } catch (error) {
+        if (error instanceof LaggedError) console.log(error.missed);
+    }
+    sub.close();
+}
+
+const frame = decodePublished(encodeEmit({ name: "x", payload_json: "{}" }));
+if (frame.kind === "event") console.log(frame.payload_json);
+
+export { emitter, hook, handlers, listener };
