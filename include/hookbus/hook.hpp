@@ -112,6 +112,14 @@ public:
     /// Answers `event` with a JSON object text; returns the broker's `accepted`
     /// (false also when the broker did not answer within reply_timeout).
     bool reply(const Event& event, std::string_view reply_json);
+    /// Answers `event` with a JSON object text held in a std::string.
+    bool reply(const Event& event, const std::string& reply_json) {
+        return reply(event, std::string_view(reply_json));
+    }
+    /// Answers `event` with a JSON object text given as a literal.
+    bool reply(const Event& event, const char* reply_json) {
+        return reply(event, std::string_view(reply_json));
+    }
     /// Answers `event` with a JSON object.
     bool reply(const Event& event, const nlohmann::json& reply);
 

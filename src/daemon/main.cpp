@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../duration.hpp"
+#include "duration.hpp"
 
 namespace {
 

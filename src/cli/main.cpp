@@ -1,0 +1,567 @@
+// hookbus: the command-line client. It emits events (and waits for hook answers),
+// tails events as JSON lines, turns any command into a hook, and shows the broker's
+// counters. It finds the broker by the same defaults as hookbusd and the libraries.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <hookbus/emitter.hpp>
+#include <hookbus/endpoints.hpp>
+#include <hookbus/hook.hpp>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "child_process.hpp"
+#include "duration.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::ordered_json;
+using std::chrono::milliseconds;
+
+constexpr int exit_ok = 0;
+constexpr int exit_vetoed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_timed_out = 3;
+constexpr int exit_no_hook = 4;
+constexpr int exit_unreachable = 5;
+constexpr int exit_refused = 6;
+
+// How long a blocking call may sleep before the loops look at the signal flag.
+constexpr milliseconds signal_check{200};
+
+constexpr const char* footer = R"(Exit codes:
+  0  published, or replied without a veto (stats, tail, hook: success)
+  1  vetoed: some hook's reply has a non-empty "abort"
+  2  bad usage: unknown flag, bad name, bad JSON or duration
+  3  timed out: no answer before --timeout
+  4  no hook: no live hook answers this name; nothing was published
+  5  broker unreachable: no answer within the client's own deadline
+  6  refused: the broker refused the request, is overloaded or is shutting down
+
+Environment:
+  HOOKBUS_DIR      the broker's directory (else $XDG_RUNTIME_DIR/hookbus, else
+                   /tmp/hookbus-<uid>); --dir and the endpoint flags override it)";
+
+/// Bad usage found after CLI11's own parsing; reported with exit code 2.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void on_stop_signal(int) { stop_requested = 1; }
+
+void install_signal_handlers() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    // A hook command may close its stdin without reading the payload.
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+void fail(const std::string& message) { std::cerr << "hookbus: " << message << "\n"; }
+
+// The library's messages start with "hookbus: " already.
+std::string without_prefix(std::string text) {
+    if (text.rfind("hookbus: ", 0) == 0) text.erase(0, 9);
+    return text;
+}
+
+std::string format_duration(milliseconds duration) {
+    if (duration.count() % 1000 == 0)
+        return std::to_string(duration.count() / 1000) + "s";
+    return std::to_string(duration.count()) + "ms";
+}
+
+milliseconds duration_flag(const std::string& flag, const std::string& text) {
+    try {
+        return hookbus::detail::parse_duration(text);
+    } catch (const std::invalid_argument& error) {
+        throw UsageError(flag + ": " + error.what());
+    }
+}
+
+Json parse_or_raw(const std::string& text) {
+    auto parsed = Json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) return text;
+    return parsed;
+}
+
+Json timestamp_json(const hookbus::Timestamp& stamp) {
+    return Json::array({stamp.seconds, stamp.nanos});
+}
+
+// ---- where the broker is ----------------------------------------------------
+
+struct Location {
+    std::string dir;
+    std::string events;
+    std::string replies;
+    std::string emit;
+
+    hookbus::Endpoints resolve() const {
+        auto endpoints =
+            hookbus::endpoints_in(dir.empty() ? hookbus::default_runtime_dir() : dir);
+        if (!events.empty()) endpoints.events = events;
+        if (!replies.empty()) endpoints.replies = replies;
+        if (!emit.empty()) endpoints.emit = emit;
+        return endpoints;
+    }
+};
+
+std::string unreachable_message(const std::string& endpoint, milliseconds budget) {
+    return "no broker answered at " + endpoint + " within " + format_duration(budget) +
+           "; is hookbusd running? start it, or pass --dir (or set HOOKBUS_DIR) to "
+           "point at its directory";
+}
+
+// Reports a status that is not an answer, and returns its exit code.
+int report_failure(const hookbus::Outcome& outcome, const std::string& endpoint,
+                   milliseconds budget) {
+    using hookbus::Status;
+    switch (outcome.status) {
+        case Status::unreachable:
+            fail(unreachable_message(endpoint, budget));
+            return exit_unreachable;
+        case Status::overloaded:
+            fail("the broker is overloaded (" + outcome.error_message + "); retry later");
+            return exit_refused;
+        case Status::shutting_down:
+            fail("the broker is shutting down; retry once it is running again");
+            return exit_refused;
+        default:
+            fail("the broker refused the request (" +
+                 std::string(hookbus::to_string(outcome.error_code)) +
+                 "): " + outcome.error_message);
+            return exit_refused;
+    }
+}
+
+// ---- emit ---------------------------------------------------------------------
+
+struct EmitArgs {
+    std::string name;
+    std::string json = "{}";
+    bool wait = false;
+    bool all = false;
+    std::string timeout = "5s";
+};
+
+std::string payload_of(const EmitArgs& args) {
+    std::string text = args.json;
+    if (text == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin),
+                    std::istreambuf_iterator<char>());
+    }
+    if (Json::parse(text, nullptr, false).is_discarded())
+        throw UsageError("the payload is not valid JSON: " + text);
+    return text;
+}
+
+Json outcome_json(const hookbus::Outcome& outcome) {
+    Json replies = Json::array();
+    for (const auto& answer : outcome.replies) {
+        replies.push_back({{"hook", answer.hook},
+                           {"instance", answer.instance},
+                           {"reply", parse_or_raw(answer.reply_json)}});
+    }
+    return Json{{"outcome", std::string(hookbus::to_string(outcome.status))},
+                {"id", outcome.id},
+                {"replies", replies},
+                {"abort", outcome.abort()}};
+}
+
+int answered_exit(const hookbus::Outcome& outcome, const EmitArgs& args,
+                  milliseconds timeout) {
+    std::cout << outcome_json(outcome).dump() << std::endl;
+    if (outcome.vetoed()) return exit_vetoed;
+    if (outcome.status == hookbus::Status::replied) return exit_ok;
+    if (outcome.status == hookbus::Status::no_hook) {
+        fail("no live hook answers '" + args.name + "'; start one, e.g. hookbus hook " +
+             args.name + " -- COMMAND");
+        return exit_no_hook;
+    }
+    fail("no answer for '" + args.name + "' within " + format_duration(timeout));
+    return exit_timed_out;
+}
+
+int run_emit(const EmitArgs& args, const hookbus::Endpoints& endpoints) {
+    auto timeout = duration_flag("--timeout", args.timeout);
+    auto payload = payload_of(args);
+    hookbus::EmitterOptions options;
+    options.endpoint = endpoints.emit;
+    if (!args.wait) options.request_timeout = std::max(timeout, 1ms);
+    hookbus::Emitter emitter(options);
+
+    if (!args.wait) {
+        auto outcome = emitter.emit(args.name, payload);
+        if (outcome.status != hookbus::Status::ok)
+            return report_failure(outcome, endpoints.emit, options.request_timeout);
+        std::cout << outcome.id << std::endl;
+        return exit_ok;
+    }
+    auto expect = args.all ? hookbus::Expect::all : hookbus::Expect::first;
+    auto outcome = emitter.emit_and_wait(args.name, payload, timeout, expect);
+    switch (outcome.status) {
+        case hookbus::Status::replied:
+        case hookbus::Status::timed_out:
+        case hookbus::Status::no_hook:
+            return answered_exit(outcome, args, timeout);
+        default:
+            return report_failure(outcome, endpoints.emit, timeout + options.grace);
+    }
+}
+
+// ---- tail -----------------------------------------------------------------------
+
+struct TailArgs {
+    std::vector<std::string> names;
+    long count = 0;
+};
+
+Json event_json(const hookbus::Event& event) {
+    return Json{{"name", event.name},
+                {"id", event.id},
+                {"seq", event.seq},
+                {"run", event.run},
+                {"emitted_at", timestamp_json(event.emitted_at)},
+                {"deadline", event.deadline ? timestamp_json(*event.deadline) : Json()},
+                {"payload", parse_or_raw(event.payload_json)}};
+}
+
+Json lagged_json(const hookbus::Lagged& lagged) {
+    return Json{{"lagged",
+                 {{"name", lagged.name()},
+                  {"missed", lagged.missed()},
+                  {"restarted", lagged.restarted()}}}};
+}
+
+// Says once on stderr that the broker's welcome arrived, so that a person (or a
+// test) knows the subscription is in place.
+void note_connected(const hookbus::Subscriber& subscriber, std::uint64_t& known_run,
+                    const std::string& endpoint) {
+    if (subscriber.run() == 0 || subscriber.run() == known_run) return;
+    known_run = subscriber.run();
+    std::cerr << "hookbus: tailing " << endpoint << " (broker run " << known_run << ")"
+              << std::endl;
+}
+
+int run_tail(const TailArgs& args, const hookbus::Endpoints& endpoints) {
+    hookbus::Subscriber subscriber({endpoints.events, args.names, nullptr});
+    std::uint64_t known_run = 0;
+    long seen = 0;
+    while (!stop_requested && (args.count <= 0 || seen < args.count)) {
+        try {
+            auto event = subscriber.next(signal_check);
+            note_connected(subscriber, known_run, endpoints.events);
+            if (!event) continue;
+            std::cout << event_json(*event).dump() << std::endl;
+            ++seen;
+        } catch (const hookbus::Lagged& lagged) {
+            std::cout << lagged_json(lagged).dump() << std::endl;
+        }
+    }
+    return exit_ok;
+}
+
+// ---- hook -----------------------------------------------------------------------
+
+struct HookArgs {
+    std::vector<std::string> names;
+    std::string hook_name;
+    std::string command_timeout = "60s";
+    std::vector<std::string> command;
+};
+
+std::string describe(const hookbus::Event& event) {
+    return "event " + event.id + " (" + event.name + " #" + std::to_string(event.seq) +
+           ")";
+}
+
+std::int64_t epoch_ms(const hookbus::Timestamp& stamp) {
+    return stamp.seconds * 1000 + stamp.nanos / 1000000;
+}
+
+// When the command must be done: the event's deadline, or for an event nobody
+// waits for, the --command-timeout.
+std::chrono::steady_clock::time_point command_deadline(const hookbus::Event& event,
+                                                       milliseconds fallback) {
+    auto now = std::chrono::steady_clock::now();
+    if (!event.deadline) return now + fallback;
+    auto left = epoch_ms(*event.deadline) - epoch_ms(hookbus::wall_now());
+    return now + milliseconds(std::max<std::int64_t>(left, 0));
+}
+
+hookbus::detail::ChildSpec command_spec(const HookArgs& args, const hookbus::Event& event,
+                                        milliseconds fallback) {
+    hookbus::detail::ChildSpec spec;
+    spec.argv = args.command;
+    spec.input = event.payload_json;
+    spec.env = {{"HOOKBUS_EVENT_ID", event.id},
+                {"HOOKBUS_EVENT_NAME", event.name},
+                {"HOOKBUS_EVENT_SEQ", std::to_string(event.seq)},
+                {"HOOKBUS_DEADLINE_MS",
+                 event.deadline ? std::to_string(epoch_ms(*event.deadline)) : ""},
+                {"HOOKBUS_AWAITED", event.awaited() ? "1" : "0"}};
+    spec.deadline = command_deadline(event, fallback);
+    spec.cancelled = [] { return stop_requested != 0; };
+    return spec;
+}
+
+// Checks how the command ended; returns its output when it may become a reply.
+std::optional<std::string> usable_output(const hookbus::detail::ChildResult& result,
+                                         const std::string& what) {
+    using hookbus::detail::ChildEnd;
+    switch (result.end) {
+        case ChildEnd::failed_to_start:
+            fail(what + ": " + result.error);
+            return std::nullopt;
+        case ChildEnd::killed:
+            fail(what +
+                 ": the command overran the deadline and was killed; no reply sent");
+            return std::nullopt;
+        case ChildEnd::signalled:
+            fail(what + ": the command died of signal " +
+                 std::to_string(result.exit_code) + "; no reply sent");
+            return std::nullopt;
+        case ChildEnd::exited:
+            break;
+    }
+    if (result.exit_code != 0) {
+        fail(what + ": the command exited with status " +
+             std::to_string(result.exit_code) + "; no reply sent");
+        return std::nullopt;
+    }
+    if (result.truncated) {
+        fail(what + ": the command's output is too large; no reply sent");
+        return std::nullopt;
+    }
+    return result.output;
+}
+
+// The reply to send, if the command's output is one: nullopt for empty output.
+std::optional<Json> reply_of(const std::string& output, const std::string& what) {
+    auto first = output.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return std::nullopt;
+    auto reply = Json::parse(output, nullptr, false);
+    if (reply.is_object()) return reply;
+    fail(what + ": the command's output is not a JSON object; no reply sent");
+    return std::nullopt;
+}
+
+void answer_event(hookbus::Hook& hook, const HookArgs& args, const hookbus::Event& event,
+                  milliseconds fallback) {
+    auto what = describe(event);
+    if (event.deadline && epoch_ms(*event.deadline) <= epoch_ms(hookbus::wall_now())) {
+        fail(what + ": its deadline has passed; skipped");
+        return;
+    }
+    auto output = usable_output(
+        hookbus::detail::run_child(command_spec(args, event, fallback)), what);
+    if (!output) return;
+    auto reply = reply_of(*output, what);
+    if (!reply || !event.awaited()) return;
+    auto text = reply->dump();
+    if (!hook.reply(event, std::string_view(text)))
+        fail(what +
+             ": the broker did not accept the reply (too late, or already "
+             "answered)");
+}
+
+void note_ready(const hookbus::Hook& hook, bool& was_ready, const HookArgs& args) {
+    if (hook.ready() == was_ready) return;
+    was_ready = hook.ready();
+    if (!was_ready) return;
+    std::string names;
+    for (const auto& name : args.names) names += (names.empty() ? "" : ", ") + name;
+    std::cerr << "hookbus: hook '" << args.hook_name << "' is live for " << names
+              << " (instance " << hook.instance() << ")" << std::endl;
+}
+
+int run_hook(HookArgs args, const hookbus::Endpoints& endpoints) {
+    if (args.command.empty())
+        throw UsageError(
+            "hook needs a command after --, e.g. hookbus hook capture -- "
+            "./check.sh");
+    auto fallback = duration_flag("--command-timeout", args.command_timeout);
+    if (args.hook_name.empty()) {
+        auto slash = args.command[0].rfind('/');
+        args.hook_name =
+            args.command[0].substr(slash == std::string::npos ? 0 : slash + 1);
+    }
+    hookbus::HookOptions options;
+    options.name = args.hook_name;
+    options.events = args.names;
+    options.endpoints = endpoints;
+    hookbus::Hook hook(options);
+
+    bool was_ready = false;
+    while (!stop_requested) {
+        try {
+            auto event = hook.next(signal_check);
+            note_ready(hook, was_ready, args);
+            if (event) answer_event(hook, args, *event, fallback);
+        } catch (const hookbus::Lagged& lagged) {
+            fail(without_prefix(lagged.what()) + "; carrying on");
+        }
+    }
+    return exit_ok;
+}
+
+// ---- stats ----------------------------------------------------------------------
+
+int run_stats(const hookbus::Endpoints& endpoints) {
+    hookbus::EmitterOptions options;
+    options.endpoint = endpoints.emit;
+    hookbus::Emitter emitter(options);
+    auto stats = emitter.stats();
+    if (!stats) {
+        fail(unreachable_message(endpoints.emit, options.request_timeout));
+        return exit_unreachable;
+    }
+    std::cout << stats->dump(2) << std::endl;
+    return exit_ok;
+}
+
+// ---- command line -----------------------------------------------------------------
+
+struct Command {
+    Location location;
+    EmitArgs emit;
+    TailArgs tail;
+    HookArgs hook;
+    CLI::App* emit_app = nullptr;
+    CLI::App* tail_app = nullptr;
+    CLI::App* hook_app = nullptr;
+    CLI::App* stats_app = nullptr;
+};
+
+void add_location_flags(CLI::App& app, Location& location) {
+    app.add_option("--dir", location.dir,
+                   "broker directory (default: $HOOKBUS_DIR, "
+                   "else $XDG_RUNTIME_DIR/hookbus)");
+    app.add_option("--events", location.events,
+                   "events endpoint (default: <dir>/events)");
+    app.add_option("--replies", location.replies,
+                   "replies endpoint (default: <dir>/replies)");
+    app.add_option("--emit", location.emit, "emit endpoint (default: <dir>/emit)");
+}
+
+void add_emit(CLI::App& app, Command& command) {
+    auto* sub = app.add_subcommand("emit",
+                                   "publish an event; with --wait, wait for "
+                                   "the hooks' answer");
+    sub->add_option("name", command.emit.name, "event name")->required();
+    sub->add_option("json", command.emit.json, "payload JSON ('-' reads stdin)")
+        ->capture_default_str();
+    sub->add_flag("--wait", command.emit.wait, "wait for an answer, print it as JSON");
+    sub->add_flag("--all", command.emit.all, "with --wait: wait for every live hook");
+    sub->add_option("--timeout", command.emit.timeout, "how long to wait, e.g. 250ms, 5s")
+        ->capture_default_str();
+    command.emit_app = sub;
+}
+
+void add_tail(CLI::App& app, Command& command) {
+    auto* sub = app.add_subcommand("tail",
+                                   "print events as JSON lines until "
+                                   "interrupted");
+    sub->add_option("names", command.tail.names, "event names (default: all)");
+    sub->add_option("--count", command.tail.count, "exit after this many events")
+        ->check(CLI::NonNegativeNumber);
+    command.tail_app = sub;
+}
+
+void add_hook(CLI::App& app, Command& command) {
+    auto* sub = app.add_subcommand(
+        "hook",
+        "NAME... [--name HOOK] -- COMMAND [ARGS]: run COMMAND per event with "
+        "the payload on stdin; a JSON object on its stdout is the reply");
+    sub->add_option("names", command.hook.names, "event names to answer")->required();
+    sub->add_option("--name", command.hook.hook_name,
+                    "the hook's name shown to emitters (default: the command's)");
+    sub->add_option("--command-timeout", command.hook.command_timeout,
+                    "limit for events nobody waits for")
+        ->capture_default_str();
+    command.hook_app = sub;
+}
+
+std::unique_ptr<CLI::App> make_app(Command& command) {
+    auto app = std::make_unique<CLI::App>("hookbus: emit, watch and answer hook events");
+    app->footer(footer);
+    app->failure_message([](const CLI::App*, const CLI::Error& error) {
+        return "hookbus: " + std::string(error.what()) +
+               "\nRun 'hookbus --help' for usage.\n";
+    });
+    app->require_subcommand(1);
+    app->fallthrough();
+    add_location_flags(*app, command.location);
+    add_emit(*app, command);
+    add_tail(*app, command);
+    add_hook(*app, command);
+    command.stats_app =
+        app->add_subcommand("stats", "print the broker's counters as JSON");
+    return app;
+}
+
+// Takes what follows the first "--" as hook's COMMAND, before CLI11 sees argv.
+std::vector<std::string> split_command(int argc, char** argv, std::vector<char*>& head) {
+    std::vector<std::string> tail;
+    bool after = false;
+    for (int i = 0; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (after)
+            tail.push_back(arg);
+        else if (arg == "--" && i > 0)
+            after = true;
+        else
+            head.push_back(argv[i]);
+    }
+    return tail;
+}
+
+int dispatch(Command& command) {
+    auto endpoints = command.location.resolve();
+    if (!command.hook.command.empty() && !command.hook_app->parsed())
+        throw UsageError("only 'hook' takes a command after --");
+    if (command.emit_app->parsed()) return run_emit(command.emit, endpoints);
+    if (command.tail_app->parsed()) return run_tail(command.tail, endpoints);
+    if (command.hook_app->parsed()) return run_hook(command.hook, endpoints);
+    return run_stats(endpoints);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Command command;
+    auto app = make_app(command);
+    std::vector<char*> head;
+    command.hook.command = split_command(argc, argv, head);
+    try {
+        app->parse(static_cast<int>(head.size()), head.data());
+    } catch (const CLI::ParseError& error) {
+        int code = app->exit(error);
+        return code == 0 ? exit_ok : exit_usage;
+    }
+
+    install_signal_handlers();
+    try {
+        return dispatch(command);
+    } catch (const UsageError& error) {
+        fail(error.what());
+    } catch (const std::invalid_argument& error) {
+        fail(without_prefix(error.what()));
+    } catch (const zmq::error_t& error) {
+        fail(std::string("cannot use the endpoint: ") + error.what() +
+             "; check --dir and the endpoint flags");
+    }
+    return exit_usage;
+}

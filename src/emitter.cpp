@@ -1,0 +1,348 @@
+// Emitter: one DEALER on the broker's emit socket carrying any number of requests,
+// each tagged with a `req` number of its own. Every request also has a client-side
+// deadline, so a broker that is gone (or was never there) ends it as unreachable.
+#include <deque>
+#include <hookbus/emitter.hpp>
+#include <hookbus/endpoints.hpp>
+#include <map>
+#include <stdexcept>
+
+#include "client_socket.hpp"
+
+namespace hookbus {
+
+using detail::Clock;
+
+std::string_view to_string(Status status) {
+    switch (status) {
+        case Status::ok:
+            return "ok";
+        case Status::replied:
+            return "replied";
+        case Status::timed_out:
+            return "timed_out";
+        case Status::no_hook:
+            return "no_hook";
+        case Status::unreachable:
+            return "unreachable";
+        case Status::overloaded:
+            return "overloaded";
+        case Status::shutting_down:
+            return "shutting_down";
+        case Status::refused:
+            return "refused";
+    }
+    return "unknown";
+}
+
+std::string Outcome::abort() const {
+    for (const auto& answer : replies) {
+        auto reply = nlohmann::json::parse(answer.reply_json, nullptr, false);
+        if (!reply.is_object()) continue;
+        auto it = reply.find("abort");
+        if (it == reply.end() || !it->is_string()) continue;
+        auto reason = it->get<std::string>();
+        if (!reason.empty()) return reason;
+    }
+    return "";
+}
+
+namespace {
+
+// While requests wait for room in the socket's queue (its high-water mark), wake up
+// now and then to retry even if ZeroMQ signals nothing.
+constexpr std::chrono::milliseconds send_retry{50};
+
+struct Request {
+    std::string body;
+    bool sent = false;
+    bool started = false;  ///< from start(): next() hands it back
+    Clock::time_point deadline;
+    std::chrono::milliseconds budget{0};  ///< the client deadline, for the message
+};
+
+struct Finished {
+    Outcome outcome;
+    std::optional<nlohmann::json> stats;
+};
+
+Status status_of(WaitOutcome outcome) {
+    switch (outcome) {
+        case WaitOutcome::replied:
+            return Status::replied;
+        case WaitOutcome::timed_out:
+            return Status::timed_out;
+        case WaitOutcome::no_hook:
+            return Status::no_hook;
+    }
+    return Status::refused;
+}
+
+Status status_of(ErrorCode code) {
+    if (code == ErrorCode::overloaded) return Status::overloaded;
+    if (code == ErrorCode::shutting_down) return Status::shutting_down;
+    return Status::refused;
+}
+
+Finished finished_from(const EmitResponse& response) {
+    Finished done;
+    if (auto* ack = std::get_if<Ack>(&response)) {
+        done.outcome.status = Status::ok;
+        done.outcome.id = ack->id;
+        done.outcome.seq = ack->seq;
+    } else if (auto* result = std::get_if<Result>(&response)) {
+        done.outcome.status = status_of(result->outcome);
+        done.outcome.id = result->id;
+        done.outcome.replies = result->replies;
+    } else if (auto* stats = std::get_if<StatsOk>(&response)) {
+        done.outcome.status = Status::ok;
+        done.stats = stats->stats;
+    } else {
+        const auto& error = std::get<Error>(response);
+        done.outcome.status = status_of(error.code);
+        done.outcome.error_code = error.code;
+        done.outcome.error_message = error.message;
+    }
+    return done;
+}
+
+std::uint64_t req_of(const EmitResponse& response) {
+    return std::visit([](const auto& r) { return r.req; }, response);
+}
+
+}  // namespace
+
+struct Emitter::Impl {
+    EmitterOptions options;
+    std::unique_ptr<zmq::context_t> owned_context;
+    zmq::context_t& context;
+    std::unique_ptr<zmq::socket_t> socket;
+    std::unique_ptr<detail::LinkMonitor> link;
+    std::uint64_t last_req = 0;
+    std::map<std::uint64_t, Request> pending;
+    std::deque<Completion> completed;            ///< finished start() requests
+    std::map<std::uint64_t, Finished> answered;  ///< finished emit() and stats()
+
+    explicit Impl(EmitterOptions given);
+
+    void open();
+    void discard_queue();
+
+    void submit(std::uint64_t req, std::string body, std::chrono::milliseconds budget,
+                bool started);
+    std::uint64_t submit_wait(std::string_view name, std::string_view payload_json,
+                              std::chrono::milliseconds timeout, Expect expect,
+                              bool started);
+    void finish(std::uint64_t req, Finished done);
+    void flush_unsent();
+    void expire(Clock::time_point now);
+    void drain();
+    void pump(Clock::time_point deadline);
+    Finished await(std::uint64_t req);
+    std::string checked_body(const Emit& emit) const;
+};
+
+Emitter::Impl::Impl(EmitterOptions given)
+    : options(std::move(given)),
+      context(detail::context_or_own(options.context, owned_context)) {
+    if (options.endpoint.empty()) options.endpoint = default_endpoints().emit;
+    open();
+}
+
+// ZMQ_IMMEDIATE would keep requests from queueing while no broker is connected, but
+// libzmq then also discards responses not yet read when the connection drops, such as
+// the `shutting_down` a stopping broker sends. So requests may queue, and
+// discard_queue() empties the queue once a request expires with no broker connected,
+// so that a broker starting later never receives requests already given up on.
+void Emitter::Impl::open() {
+    socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
+    detail::apply_client_options(*socket);
+    link = std::make_unique<detail::LinkMonitor>(context, *socket);
+    socket->connect(options.endpoint);
+}
+
+void Emitter::Impl::discard_queue() {
+    drain();
+    link.reset();
+    socket.reset();
+    open();
+}
+
+std::string Emitter::Impl::checked_body(const Emit& emit) const {
+    if (!valid_event_name(emit.name)) {
+        throw std::invalid_argument(
+            "hookbus: invalid event name '" + emit.name +
+            "': use 1 to 128 characters of [A-Za-z0-9_.:/-], not starting with "
+            "'.', ':', '/' or '-'");
+    }
+    std::string body = encode(emit);
+    if (body.size() > options.max_msg_size) {
+        throw std::invalid_argument("hookbus: request of " + std::to_string(body.size()) +
+                                    " bytes exceeds the broker's limit of " +
+                                    std::to_string(options.max_msg_size) +
+                                    " bytes; send a smaller payload");
+    }
+    return body;
+}
+
+void Emitter::Impl::submit(std::uint64_t req, std::string body,
+                           std::chrono::milliseconds budget, bool started) {
+    Request request{std::move(body), false, started, Clock::now() + budget, budget};
+    pending.emplace(req, std::move(request));
+    flush_unsent();
+}
+
+std::uint64_t Emitter::Impl::submit_wait(std::string_view name,
+                                         std::string_view payload_json,
+                                         std::chrono::milliseconds timeout, Expect expect,
+                                         bool started) {
+    if (timeout.count() < 1)
+        throw std::invalid_argument("hookbus: a wait's timeout must be at least 1 ms");
+    Emit request;
+    request.req = ++last_req;
+    request.name = std::string(name);
+    request.payload_json = std::string(payload_json);
+    request.wait = true;
+    request.timeout_ms = static_cast<std::uint64_t>(timeout.count());
+    request.expect = expect;
+    auto body = checked_body(request);
+    submit(request.req, std::move(body), timeout + options.grace, started);
+    return request.req;
+}
+
+void Emitter::Impl::finish(std::uint64_t req, Finished done) {
+    auto it = pending.find(req);
+    if (it == pending.end()) return;  // stale: already expired, or not ours
+    bool started = it->second.started;
+    pending.erase(it);
+    if (started) {
+        completed.push_back(Completion{req, std::move(done.outcome)});
+    } else {
+        answered.emplace(req, std::move(done));
+    }
+}
+
+void Emitter::Impl::flush_unsent() {
+    for (auto& [req, request] : pending) {
+        if (request.sent) continue;
+        if (!detail::send_framed(*socket, request.body)) return;
+        request.sent = true;
+        request.body.clear();
+        request.body.shrink_to_fit();
+    }
+}
+
+void Emitter::Impl::expire(Clock::time_point now) {
+    std::vector<std::uint64_t> overdue;
+    for (const auto& [req, request] : pending) {
+        if (request.deadline <= now) overdue.push_back(req);
+    }
+    for (auto req : overdue) {
+        Finished done;
+        done.outcome.status = Status::unreachable;
+        done.outcome.error_message =
+            "no response from the broker at " + options.endpoint + " within " +
+            std::to_string(pending.at(req).budget.count()) + " ms";
+        finish(req, std::move(done));
+    }
+    if (!overdue.empty() && !link->up()) discard_queue();
+}
+
+void Emitter::Impl::drain() {
+    while (auto body = detail::recv_framed(*socket)) {
+        try {
+            auto response = decode_emit_response(*body);
+            finish(req_of(response), finished_from(response));
+        } catch (const DecodeError&) {
+            // A response this client cannot read cannot be matched to a request
+            // either; its request ends at its client deadline.
+        }
+    }
+}
+
+// Sends what can be sent, reads what arrived and expires what is overdue, waiting
+// at most until `deadline` (or the earliest request deadline) for something to do.
+void Emitter::Impl::pump(Clock::time_point deadline) {
+    flush_unsent();
+    bool unsent = false;
+    for (const auto& entry : pending) {
+        deadline = std::min(deadline, entry.second.deadline);
+        unsent = unsent || !entry.second.sent;
+    }
+    if (unsent) deadline = std::min(deadline, Clock::now() + send_retry);
+
+    short events = ZMQ_POLLIN | (unsent ? ZMQ_POLLOUT : 0);
+    zmq_pollitem_t items[] = {{socket->handle(), 0, events, 0},
+                              {link->socket().handle(), 0, ZMQ_POLLIN, 0}};
+    detail::poll_items(items, 2, detail::poll_timeout(deadline));
+    if (items[1].revents & ZMQ_POLLIN) link->read_events();
+    if (items[0].revents & ZMQ_POLLIN) drain();
+    expire(Clock::now());
+}
+
+Finished Emitter::Impl::await(std::uint64_t req) {
+    while (true) {
+        auto it = answered.find(req);
+        if (it != answered.end()) {
+            Finished done = std::move(it->second);
+            answered.erase(it);
+            return done;
+        }
+        pump(Clock::time_point::max());
+    }
+}
+
+Emitter::Emitter(EmitterOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Emitter::~Emitter() = default;
+
+Outcome Emitter::emit(std::string_view name, std::string_view payload_json) {
+    Emit request;
+    request.req = ++impl_->last_req;
+    request.name = std::string(name);
+    request.payload_json = std::string(payload_json);
+    auto body = impl_->checked_body(request);
+    impl_->submit(request.req, std::move(body), impl_->options.request_timeout, false);
+    return impl_->await(request.req).outcome;
+}
+
+Outcome Emitter::emit_and_wait(std::string_view name, std::string_view payload_json,
+                               std::chrono::milliseconds timeout, Expect expect) {
+    auto req = impl_->submit_wait(name, payload_json, timeout, expect, false);
+    return impl_->await(req).outcome;
+}
+
+std::uint64_t Emitter::start(std::string_view name, std::string_view payload_json,
+                             std::chrono::milliseconds timeout, Expect expect) {
+    return impl_->submit_wait(name, payload_json, timeout, expect, true);
+}
+
+std::optional<Completion> Emitter::next(std::chrono::milliseconds max_block) {
+    auto deadline = Clock::now() + max_block;
+    while (impl_->completed.empty()) {
+        bool waiting = false;
+        for (const auto& entry : impl_->pending)
+            waiting = waiting || entry.second.started;
+        if (!waiting || Clock::now() >= deadline) break;
+        impl_->pump(deadline);
+    }
+    if (impl_->completed.empty()) return std::nullopt;
+    Completion done = std::move(impl_->completed.front());
+    impl_->completed.pop_front();
+    return done;
+}
+
+std::size_t Emitter::in_flight() const {
+    std::size_t count = impl_->completed.size();
+    for (const auto& entry : impl_->pending) count += entry.second.started ? 1 : 0;
+    return count;
+}
+
+std::optional<nlohmann::json> Emitter::stats() {
+    StatsRequest request{++impl_->last_req};
+    impl_->submit(request.req, encode(request), impl_->options.request_timeout, false);
+    return impl_->await(request.req).stats;
+}
+
+}  // namespace hookbus
