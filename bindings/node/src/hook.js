@@ -248,11 +248,11 @@ export class Hook {
             .catch(() => undefined);
     }
 
-    // A welcome from a broker that has not confirmed us (a restart, or a hello
-    // lost with the previous broker) calls for a new hello.
-    onWelcome(welcome) {
-        if (welcome.run === this.helloRun) return;
-        if (this.helloRun !== 0) this.live = false;
+    // Every welcome comes with a new events connection, and a broker that saw our
+    // previous connection drop (a restart, or a heartbeat timeout within one run)
+    // has forgotten us: announce again each time.
+    onWelcome() {
+        this.live = false;
         this.sendHello();
     }
 

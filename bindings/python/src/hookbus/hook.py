@@ -284,7 +284,6 @@ class Hook(Subscriber):
         self.instance = protocol.check_instance(instance or protocol.new_uuid4())
         self.reply_timeout = reply_timeout
         self._ready = False
-        self._announced_run = 0
         self._hello_sent_at = None
         super().__init__(events, endpoint=eps.events, hwm=hwm, context=context)
         # The ~hook/<instance> token tells the broker that our name subscriptions
@@ -317,11 +316,9 @@ class Hook(Subscriber):
     # ---- announcing -------------------------------------------------------
 
     def _on_welcome(self, fields):
-        if fields["run"] != self._announced_run:
-            self._announce(fields["run"])
-
-    def _announce(self, run):
-        self._announced_run = run
+        # Every welcome comes with a new events connection, and a broker that saw
+        # our previous connection drop (a restart, or a heartbeat timeout within
+        # one run) has forgotten us: announce again each time.
         self._ready = False
         self._send_hello()
 
