@@ -10,6 +10,8 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev nlohmann-json3-dev
   libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zmq python3-msgpack python3-pytest python3-setuptools python3-pip
+  nats-server libnats-dev gnuplot-nox valgrind clang libclang-rt-14-dev
+  iproute2 util-linux procps
   python3-venv
 )
 # Node 20 may come from elsewhere; Debian's nodejs/npm are the fallback.
