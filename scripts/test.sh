@@ -40,7 +40,8 @@ fi
 export HOOKBUSD=$build/src/hookbusd
 export HOOKBUS_CLI=$build/src/hookbus
 
-suite ctest ctest --test-dir "$build" --output-on-failure -j 2
+suite ctest ctest --test-dir "$build" --output-on-failure -j 2 -LE load
+suite load ctest --test-dir "$build" --output-on-failure -L load
 
 if [ -d bindings/python/tests ]; then
     suite python /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
