@@ -56,9 +56,11 @@ Daemon start_hookbusd(Context& ctx, const std::string& transport,
     d.replies = ctx.endpoint(transport, true);
     d.emit = ctx.endpoint(transport, true);
     auto path = ctx.options().hookbusd.empty() ? HOOKBUSD_PATH : ctx.options().hookbusd;
+    // The bench measures plain tcp; hookbusd binds tcp without CURVE only when told.
+    const Args plain_tcp = transport == "ipc" ? Args{} : Args{"--insecure"};
     d.child = ctx.program(Args{path, "--events", d.events, "--replies", d.replies,
                                "--emit", d.emit, "--log-level", "warning"} +
-                          extra);
+                          plain_tcp + extra);
     if (!broker_answers(d.emit, milliseconds(10000)))
         throw std::runtime_error("hookbusd did not answer on " + d.emit);
     return d;

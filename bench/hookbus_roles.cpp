@@ -103,7 +103,10 @@ int role_hb_hook(const RoleOptions& options) {
     for (;;) {
         try {
             auto event = hook.next(milliseconds(1000));
-            if (event && !options.silent) hook.reply(*event, reply_json);
+            if (!event || options.silent) continue;
+            // Answers stay in flight; their acks are read by later next() calls.
+            while (!hook.post_reply(*event, reply_json))
+                hook.flush_replies(milliseconds(100));
         } catch (const hookbus::Lagged&) {
             // A silent hook falls behind by design; the broker drops for it.
         }

@@ -87,9 +87,102 @@ bool valid_utf8(std::string_view text) {
     return true;
 }
 
+/// Reads the common shape of a reply, a flat object of plain keys and scalar values,
+/// without building anything. A strict subset of JSON: plain() says true only for a
+/// text that is certainly a JSON object, and false whenever the full parser must
+/// decide (escapes, non-ASCII, nesting, fractions, long numbers, or not JSON at all).
+class FlatObjectScan {
+  public:
+    explicit FlatObjectScan(std::string_view text) : text_(text) {}
+
+    bool plain() {
+        space();
+        if (!take('{')) return false;
+        space();
+        if (!take('}')) {
+            do {
+                space();
+                if (!plain_string()) return false;
+                space();
+                if (!take(':')) return false;
+                space();
+                if (!scalar()) return false;
+                space();
+            } while (take(','));
+            if (!take('}')) return false;
+        }
+        space();
+        return at_ == text_.size();
+    }
+
+  private:
+    // Digits nlohmann reads into an int64 or uint64 without turning to a double.
+    static constexpr std::size_t max_digits = 18;
+
+    bool take(char c) {
+        if (at_ == text_.size() || text_[at_] != c) return false;
+        ++at_;
+        return true;
+    }
+
+    void space() {
+        while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' ||
+                                      text_[at_] == '\n' || text_[at_] == '\r')) {
+            ++at_;
+        }
+    }
+
+    bool plain_string() {
+        if (!take('"')) return false;
+        while (at_ < text_.size()) {
+            auto byte = static_cast<unsigned char>(text_[at_++]);
+            if (byte == '"') return true;
+            if (byte == '\\' || byte < 0x20 || byte >= 0x80) return false;
+        }
+        return false;
+    }
+
+    bool word(std::string_view expected) {
+        if (text_.substr(at_, expected.size()) != expected) return false;
+        at_ += expected.size();
+        return true;
+    }
+
+    // An integer without fraction or exponent; "01" stops after the 0 and then fails
+    // at the structural character the caller expects next.
+    bool integer() {
+        take('-');
+        if (take('0')) return true;
+        std::size_t from = at_;
+        while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+        return at_ > from && at_ - from <= max_digits;
+    }
+
+    bool scalar() {
+        if (at_ == text_.size()) return false;
+        switch (text_[at_]) {
+            case '"':
+                return plain_string();
+            case 't':
+                return word("true");
+            case 'f':
+                return word("false");
+            case 'n':
+                return word("null");
+            default:
+                return integer();
+        }
+    }
+
+    std::string_view text_;
+    std::size_t at_ = 0;
+};
+
 // True when `text` is a JSON object: the first non-space character is '{' and the
 // whole text parses (nlohmann's parser is iterative, so nesting cannot exhaust stack).
+// Most replies are flat objects that the scan settles without the parser.
 bool is_json_object(std::string_view text) {
+    if (FlatObjectScan(text).plain()) return true;
     auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || text[first] != '{') return false;
     return nlohmann::json::accept(text.begin(), text.end());
@@ -147,8 +240,16 @@ std::string_view str_view(const msgpack::object& value) {
 
 // ---- encoding -----------------------------------------------------------------------
 
-/// Writes one canonical msgpack map, optionally after a topic and NUL. The key count
-/// is given up front (msgpack needs it first) and checked when the map is finished.
+/// The packer's output stream: appends to a caller's string, so that a caller that
+/// reuses one string encodes without allocating.
+struct StringSink {
+    std::string* out;
+    void write(const char* bytes, std::size_t size) { out->append(bytes, size); }
+};
+
+/// Writes one canonical msgpack map into `out` (replacing its contents), optionally
+/// after a topic and NUL. The key count is given up front (msgpack needs it first)
+/// and checked when the map is finished.
 class MapWriter {
   public:
     /// The topic of an events-socket frame, written before the body with its NUL.
@@ -157,16 +258,19 @@ class MapWriter {
     };
 
     /// Starts a body with `v` and `op`.
-    MapWriter(std::uint32_t keys, std::string_view op) : keys_left_(keys) {
+    MapWriter(std::string& out, std::uint32_t keys, std::string_view op)
+        : sink_{&out}, keys_left_(keys) {
+        out.clear();
         packer_.pack_map(keys);
         number("v", protocol_version);
         text("op", op);
     }
 
     /// Starts an events frame: topic, NUL, then a body with `v` and no `op`.
-    MapWriter(Topic topic, std::uint32_t keys) : keys_left_(keys) {
-        buffer_.write(topic.name.data(), topic.name.size());
-        buffer_.write("", 1);
+    MapWriter(std::string& out, Topic topic, std::uint32_t keys)
+        : sink_{&out}, keys_left_(keys) {
+        out.assign(topic.name.data(), topic.name.size());
+        out.push_back('\0');
         packer_.pack_map(keys);
         number("v", protocol_version);
     }
@@ -243,15 +347,14 @@ class MapWriter {
     /// A value that is already msgpack, appended as it is.
     MapWriter& raw(std::string_view key_name, const std::vector<std::uint8_t>& bytes) {
         key(key_name);
-        buffer_.write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        sink_.write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return *this;
     }
 
-    std::string finish() {
+    void finish() const {
         if (keys_left_ != 0) {
             throw std::logic_error("hookbus codec: map has too few keys");
         }
-        return std::string(buffer_.data(), buffer_.size());
     }
 
   private:
@@ -275,8 +378,8 @@ class MapWriter {
         packer_.pack_uint32(value.nanos);
     }
 
-    msgpack::sbuffer buffer_;
-    msgpack::packer<msgpack::sbuffer> packer_{buffer_};
+    StringSink sink_;
+    msgpack::packer<StringSink> packer_{sink_};
     std::uint32_t keys_left_;
 };
 
@@ -288,27 +391,35 @@ msgpack::unpack_limit limits_for(std::size_t size) {
     return msgpack::unpack_limit(size, size, size, size, size, max_depth);
 }
 
+// Every str, bin and ext is referenced in place instead of copied into the zone.
+bool reference_in_place(msgpack::type::object_type, std::size_t, void*) { return true; }
+
 /// Unpacks a body that must be exactly one msgpack map; anything else is bad_message.
-msgpack::object_handle unpack_body(std::string_view body) {
+/// The object tree lives in a zone that the next decode on this thread reuses, and its
+/// strings point into `body`: both must outlive every use of the result, which never
+/// leaves the decoder that called this.
+msgpack::object unpack_body(std::string_view body) {
+    thread_local msgpack::zone zone;
+    zone.clear();
     std::size_t offset = 0;
-    msgpack::object_handle handle;
+    msgpack::object map;
     try {
-        handle = msgpack::unpack(body.data(), body.size(), offset, nullptr, nullptr,
-                                 limits_for(body.size()));
+        map = msgpack::unpack(zone, body.data(), body.size(), offset, reference_in_place,
+                              nullptr, limits_for(body.size()));
     } catch (const std::exception& e) {
         throw DecodeError(ErrorCode::bad_message,
                           std::string("body is not valid msgpack (") + e.what() + ")");
     }
-    if (handle.get().type != msgpack::type::MAP) {
+    if (map.type != msgpack::type::MAP) {
         throw DecodeError(ErrorCode::bad_message,
-                          "body must be a msgpack map, got " + describe(handle.get()));
+                          "body must be a msgpack map, got " + describe(map));
     }
     if (offset != body.size()) {
         throw DecodeError(ErrorCode::bad_message,
                           "body has " + std::to_string(body.size() - offset) +
                               " trailing bytes after its map");
     }
-    return handle;
+    return map;
 }
 
 /// Typed access to the fields of one msgpack map, with errors that name the field and
@@ -343,8 +454,8 @@ class MapReader {
 
     /// The value of `key`, or nullptr when the key is absent.
     const msgpack::object* find(std::string_view key) const {
-        for (const auto& entry : fields_) {
-            if (entry.first == key) return entry.second;
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            if (str_view(fields_[i].key) == key) return &fields_[i].val;
         }
         return nullptr;
     }
@@ -430,30 +541,45 @@ class MapReader {
         bool top = prefix_.empty();
         auto flaw = top ? ErrorCode::bad_message : ErrorCode::bad_field;
         // A nested prefix ends in '.', which the map's own name leaves out.
-        std::string where =
-            top ? "body" : "field \"" + prefix_.substr(0, prefix_.size() - 1) + "\"";
-        fields_.reserve(map.via.map.size);
-        for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-            const auto& entry = map.via.map.ptr[i];
-            if (entry.key.type != msgpack::type::STR) {
-                fail(flaw,
-                     where + " has a key that is not a str: " + describe(entry.key));
+        auto where = [&] {
+            return top ? std::string("body")
+                       : "field \"" + prefix_.substr(0, prefix_.size() - 1) + "\"";
+        };
+        fields_ = map.via.map.ptr;
+        size_ = map.via.map.size;
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            const auto& key = fields_[i].key;
+            if (key.type != msgpack::type::STR) {
+                fail(flaw, where() + " has a key that is not a str: " + describe(key));
             }
-            fields_.emplace_back(str_view(entry.key), &entry.val);
         }
-        reject_repeated_keys(flaw, where);
+        if (auto repeated = repeated_key()) {
+            fail(flaw, where() + " repeats the key " + quote(*repeated));
+        }
     }
 
-    // Sorting keeps this O(n log n): a 1 MiB body can hold a few hundred thousand keys.
-    void reject_repeated_keys(ErrorCode flaw, const std::string& where) const {
+    // Protocol maps have at most eight keys, where comparing every pair is cheapest;
+    // sorting keeps larger ones O(n log n), since a 1 MiB body can hold a few hundred
+    // thousand keys.
+    std::optional<std::string_view> repeated_key() const {
+        if (size_ <= small_map) {
+            for (std::uint32_t i = 1; i < size_; ++i) {
+                auto key = str_view(fields_[i].key);
+                for (std::uint32_t j = 0; j < i; ++j) {
+                    if (str_view(fields_[j].key) == key) return key;
+                }
+            }
+            return std::nullopt;
+        }
         std::vector<std::string_view> keys;
-        keys.reserve(fields_.size());
-        for (const auto& entry : fields_) keys.push_back(entry.first);
+        keys.reserve(size_);
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            keys.push_back(str_view(fields_[i].key));
+        }
         std::sort(keys.begin(), keys.end());
         auto repeated = std::adjacent_find(keys.begin(), keys.end());
-        if (repeated != keys.end()) {
-            fail(flaw, where + " repeats the key " + quote(*repeated));
-        }
+        if (repeated == keys.end()) return std::nullopt;
+        return *repeated;
     }
 
     // The request's `req` when it is readable, so that errors found before or
@@ -503,7 +629,10 @@ class MapReader {
                 static_cast<std::uint32_t>(nanos.via.u64)};
     }
 
-    std::vector<std::pair<std::string_view, const msgpack::object*>> fields_;
+    static constexpr std::uint32_t small_map = 16;
+
+    const msgpack::object_kv* fields_ = nullptr;  ///< the map's entries, in place
+    std::uint32_t size_ = 0;
     std::string prefix_;
     std::uint64_t req_;
 };
@@ -810,8 +939,8 @@ std::string make_uuid4() {
 
 // ---- encoders -----------------------------------------------------------------------
 
-std::string encode(const Event& event) {
-    return MapWriter(MapWriter::Topic{event.name}, 7)
+void encode(const Event& event, std::string& out) {
+    MapWriter(out, MapWriter::Topic{event.name}, 7)
         .text("id", event.id)
         .number("run", event.run)
         .number("seq", event.seq)
@@ -821,24 +950,24 @@ std::string encode(const Event& event) {
         .finish();
 }
 
-std::string encode(const Welcome& welcome) {
-    return MapWriter(MapWriter::Topic{welcome_topic}, 4)
+void encode(const Welcome& welcome, std::string& out) {
+    MapWriter(out, MapWriter::Topic{welcome_topic}, 4)
         .number("run", welcome.run)
         .time("started_at", welcome.started_at)
         .number("max_msg_size", welcome.max_msg_size)
         .finish();
 }
 
-std::string encode(const Hello& hello) {
-    return MapWriter(5, "hello")
+void encode(const Hello& hello, std::string& out) {
+    MapWriter(out, 5, "hello")
         .text("instance", hello.instance)
         .text("hook", hello.hook)
         .texts("events", hello.events)
         .finish();
 }
 
-std::string encode(const Reply& reply) {
-    return MapWriter(6, "reply")
+void encode(const Reply& reply, std::string& out) {
+    MapWriter(out, 6, "reply")
         .text("id", reply.id)
         .text("hook", reply.hook)
         .text("instance", reply.instance)
@@ -846,44 +975,44 @@ std::string encode(const Reply& reply) {
         .finish();
 }
 
-std::string encode(const Bye& bye) {
-    return MapWriter(3, "bye").text("instance", bye.instance).finish();
+void encode(const Bye& bye, std::string& out) {
+    MapWriter(out, 3, "bye").text("instance", bye.instance).finish();
 }
 
-std::string encode(const HelloOk& ok) {
-    return MapWriter(4, "hello_ok")
+void encode(const HelloOk& ok, std::string& out) {
+    MapWriter(out, 4, "hello_ok")
         .text("instance", ok.instance)
         .number("run", ok.run)
         .finish();
 }
 
-std::string encode(const ReplyAck& ack) {
-    return MapWriter(4, "reply_ack")
+void encode(const ReplyAck& ack, std::string& out) {
+    MapWriter(out, 4, "reply_ack")
         .text("id", ack.id)
         .flag("accepted", ack.accepted)
         .finish();
 }
 
-std::string encode(const ByeOk& ok) {
-    return MapWriter(3, "bye_ok").text("instance", ok.instance).finish();
+void encode(const ByeOk& ok, std::string& out) {
+    MapWriter(out, 3, "bye_ok").text("instance", ok.instance).finish();
 }
 
-std::string encode(const Emit& emit) {
-    MapWriter out(emit.timeout_ms ? 8 : 7, "emit");
-    out.number("req", emit.req)
+void encode(const Emit& emit, std::string& out) {
+    MapWriter map(out, emit.timeout_ms ? 8 : 7, "emit");
+    map.number("req", emit.req)
         .text("name", emit.name)
         .text("payload_json", emit.payload_json)
         .flag("wait", emit.wait);
-    if (emit.timeout_ms) out.number("timeout_ms", *emit.timeout_ms);
-    return out.text("expect", to_string(emit.expect)).finish();
+    if (emit.timeout_ms) map.number("timeout_ms", *emit.timeout_ms);
+    map.text("expect", to_string(emit.expect)).finish();
 }
 
-std::string encode(const StatsRequest& request) {
-    return MapWriter(3, "stats").number("req", request.req).finish();
+void encode(const StatsRequest& request, std::string& out) {
+    MapWriter(out, 3, "stats").number("req", request.req).finish();
 }
 
-std::string encode(const Ack& ack) {
-    return MapWriter(6, "ack")
+void encode(const Ack& ack, std::string& out) {
+    MapWriter(out, 6, "ack")
         .number("req", ack.req)
         .text("id", ack.id)
         .number("seq", ack.seq)
@@ -891,8 +1020,8 @@ std::string encode(const Ack& ack) {
         .finish();
 }
 
-std::string encode(const Result& result) {
-    return MapWriter(6, "result")
+void encode(const Result& result, std::string& out) {
+    MapWriter(out, 6, "result")
         .number("req", result.req)
         .text("id", result.id)
         .text("outcome", to_string(result.outcome))
@@ -900,29 +1029,56 @@ std::string encode(const Result& result) {
         .finish();
 }
 
-std::string encode(const StatsOk& ok) {
+void encode(const StatsOk& ok, std::string& out) {
     // A default-constructed StatsOk holds JSON null: that is an empty stats map.
     if (!ok.stats.is_null() && !ok.stats.is_object()) {
         throw std::invalid_argument("StatsOk.stats must be a JSON object");
     }
     const auto& stats = ok.stats.is_null() ? nlohmann::json::object() : ok.stats;
-    return MapWriter(4, "stats_ok")
+    MapWriter(out, 4, "stats_ok")
         .number("req", ok.req)
         .raw("stats", nlohmann::json::to_msgpack(stats))
         .finish();
 }
 
-std::string encode(const Error& error) {
+void encode(const Error& error, std::string& out) {
     bool versions = error.code == ErrorCode::unsupported_version;
     bool keep_text = error.code == ErrorCode::unknown && !error.code_text.empty();
-    MapWriter out(versions ? 6 : 5, "error");
-    out.number("req", error.req)
+    MapWriter map(out, versions ? 6 : 5, "error");
+    map.number("req", error.req)
         .text("code",
               keep_text ? std::string_view(error.code_text) : to_string(error.code))
         .text("message", error.message);
-    if (versions) out.numbers("supported", {protocol_version});
-    return out.finish();
+    if (versions) map.numbers("supported", {protocol_version});
+    map.finish();
 }
+
+namespace {
+
+template <class Message>
+std::string encoded(const Message& message) {
+    std::string out;
+    out.reserve(256);  // most messages fit: one allocation, no regrowth
+    encode(message, out);
+    return out;
+}
+
+}  // namespace
+
+std::string encode(const Event& event) { return encoded(event); }
+std::string encode(const Welcome& welcome) { return encoded(welcome); }
+std::string encode(const Hello& hello) { return encoded(hello); }
+std::string encode(const Reply& reply) { return encoded(reply); }
+std::string encode(const Bye& bye) { return encoded(bye); }
+std::string encode(const HelloOk& ok) { return encoded(ok); }
+std::string encode(const ReplyAck& ack) { return encoded(ack); }
+std::string encode(const ByeOk& ok) { return encoded(ok); }
+std::string encode(const Emit& emit) { return encoded(emit); }
+std::string encode(const StatsRequest& request) { return encoded(request); }
+std::string encode(const Ack& ack) { return encoded(ack); }
+std::string encode(const Result& result) { return encoded(result); }
+std::string encode(const StatsOk& ok) { return encoded(ok); }
+std::string encode(const Error& error) { return encoded(error); }
 
 // ---- decoders -----------------------------------------------------------------------
 
@@ -933,8 +1089,7 @@ Published decode_published(std::string_view frame) {
                           "events frame has no NUL after its topic");
     }
     auto topic = frame.substr(0, nul);
-    auto handle = unpack_body(frame.substr(nul + 1));
-    MapReader map(handle.get());
+    MapReader map(unpack_body(frame.substr(nul + 1)));
     map.check_version();
     if (topic == welcome_topic) return read_welcome(map);
     if (!valid_event_name(topic)) {
@@ -945,8 +1100,7 @@ Published decode_published(std::string_view frame) {
 }
 
 HookRequest decode_hook_request(std::string_view body) {
-    auto handle = unpack_body(body);
-    MapReader map(handle.get());
+    MapReader map(unpack_body(body));
     map.check_version();
     auto op = map.op();
     if (op == "hello") return read_hello(map);
@@ -956,8 +1110,7 @@ HookRequest decode_hook_request(std::string_view body) {
 }
 
 HookResponse decode_hook_response(std::string_view body) {
-    auto handle = unpack_body(body);
-    MapReader map(handle.get());
+    MapReader map(unpack_body(body));
     map.check_version();
     auto op = map.op();
     if (op == "hello_ok") return HelloOk{map.text("instance"), map.number("run")};
@@ -968,8 +1121,7 @@ HookResponse decode_hook_response(std::string_view body) {
 }
 
 EmitRequest decode_emit_request(std::string_view body) {
-    auto handle = unpack_body(body);
-    MapReader map(handle.get());
+    MapReader map(unpack_body(body));
     map.check_version();
     auto op = map.op();
     if (op == "emit") return read_emit(map);
@@ -978,8 +1130,7 @@ EmitRequest decode_emit_request(std::string_view body) {
 }
 
 EmitResponse decode_emit_response(std::string_view body) {
-    auto handle = unpack_body(body);
-    MapReader map(handle.get());
+    MapReader map(unpack_body(body));
     map.check_version();
     auto op = map.op();
     if (op == "ack") {

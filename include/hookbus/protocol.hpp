@@ -220,6 +220,23 @@ std::string encode(const Result&);
 std::string encode(const StatsOk&);
 std::string encode(const Error&);
 
+// The same encoders writing into `out`, whose contents they replace. A caller that
+// reuses one string for every message keeps its capacity and allocates nothing.
+void encode(const Event& event, std::string& out);
+void encode(const Welcome& welcome, std::string& out);
+void encode(const Hello&, std::string& out);
+void encode(const Reply&, std::string& out);
+void encode(const Bye&, std::string& out);
+void encode(const HelloOk&, std::string& out);
+void encode(const ReplyAck&, std::string& out);
+void encode(const ByeOk&, std::string& out);
+void encode(const Emit&, std::string& out);
+void encode(const StatsRequest&, std::string& out);
+void encode(const Ack&, std::string& out);
+void encode(const Result&, std::string& out);
+void encode(const StatsOk&, std::string& out);
+void encode(const Error&, std::string& out);
+
 /// Decodes one events-socket frame (topic, NUL, body).
 Published decode_published(std::string_view frame);
 /// Decodes a body received on the replies socket by the broker.

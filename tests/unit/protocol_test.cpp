@@ -476,6 +476,41 @@ TEST(Codec, FindsARepeatedKeyAmongManyQuickly) {
     EXPECT_EQ(error->code(), ErrorCode::bad_message);
 }
 
+TEST(Codec, FindsARepeatedKeyInASmallMap) {
+    Body body(4);
+    body.add("v", 1).add("op", "bye").add("instance", "h1").add("op", "x");
+    auto error = decode_error(decode_hook_request, body.str());
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), ErrorCode::bad_message);
+}
+
+TEST(Codec, ReplyJsonAcceptsEveryJsonObject) {
+    for (const char* text :
+         {"{}", " { } ", R"({"abort":"","score":1})", R"({"a":-0,"b":true,"c":null})",
+          R"({"a":{"b":[1,2.5e3]}})", R"({"a":"\u00e9\n"})", "{\"\xc3\xa9\":1}",
+          R"({"big":123456789012345678901234})"}) {
+        Reply reply{event_id, "h", "", text};
+        EXPECT_EQ(round_trip(reply, decode_hook_request).reply_json, text) << text;
+    }
+}
+
+TEST(Codec, ReplyJsonRefusesAnythingElse) {
+    for (const char* text : {"", "[]", "1", R"({"a":01})", R"({"a":1e999})", R"({"a":})",
+                             R"({"a":1,})", R"({"a":1} x)", "{\"a\":\"\x01\"}"}) {
+        auto body = encode(Reply{event_id, "h", "", text});
+        auto error = decode_error(decode_hook_request, body);
+        ASSERT_TRUE(error) << text;
+        EXPECT_EQ(error->code(), ErrorCode::bad_field) << text;
+    }
+}
+
+TEST(Codec, EncodingIntoAReusedStringMatchesEncode) {
+    std::string out = "left over from an earlier message";
+    Ack ack{7, event_id, 3, Timestamp{1, 2}};
+    encode(ack, out);
+    EXPECT_EQ(out, encode(ack));
+}
+
 TEST(Codec, TreatsNilOptionalFieldsAsAbsent) {
     auto nil = [](auto& p) { p.pack_nil(); };
     auto body = Body(7)
