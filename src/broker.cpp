@@ -20,6 +20,7 @@
 #include "hook_registry.hpp"
 #include "pending_table.hpp"
 #include "rate_limiter.hpp"
+#include "zap_handler.hpp"
 
 namespace hookbus {
 
@@ -46,7 +47,9 @@ struct Counters {
     std::uint64_t no_hook = 0;
     std::uint64_t overloaded = 0;
     std::uint64_t bad_messages = 0;
+    std::uint64_t bad_subscriptions = 0;
     std::uint64_t undeliverable = 0;
+    std::uint64_t auth_denied = 0;
     std::map<std::string, std::uint64_t> bad_by_code;
 };
 
@@ -124,11 +127,16 @@ struct Broker::Impl {
     long poll_timeout(Clock::time_point now) const;
     void drain_events();
     void drain_router(zmq::socket_t& socket, bool emit_side);
+    void drain_zap();
     void dispatch(const detail::RouterMessage& message, bool emit_side);
     void expire(Clock::time_point now);
     void shutdown();
     void refuse_queued_emits();
     void remove_ipc_files() const;
+
+    // ---- security
+    void secure_sockets(const Endpoints& wanted);
+    void log_security();
 
     // ---- emit socket
     void on_emit_body(const std::string& routing_id, std::string_view body);
@@ -154,7 +162,8 @@ struct Broker::Impl {
     // ---- responses and logs
     void respond(zmq::socket_t& socket, std::string_view routing_id,
                  const std::string& body);
-    void send_result(const detail::PendingWait& wait, WaitOutcome outcome);
+    /// Sends the wait's `result`, moving its answers out.
+    void send_result(detail::PendingWait& wait, WaitOutcome outcome);
     void refuse_message(zmq::socket_t& socket, const detail::RouterMessage& message,
                         const DecodeError& error);
     void log(LogLevel level, std::string_view id, const std::string& message) const;
@@ -166,6 +175,7 @@ struct Broker::Impl {
     zmq::socket_t events_;
     zmq::socket_t replies_;
     zmq::socket_t emit_;
+    std::unique_ptr<detail::ZapHandler> zap_;
     StopSignal stop_;
     Endpoints endpoints_;
     std::uint64_t run_;
@@ -176,6 +186,7 @@ struct Broker::Impl {
     detail::RateLimiter warnings_;
     std::unordered_map<std::string, std::uint64_t> seqs_;
     Counters counters_;
+    std::string scratch_;  ///< reused by every encode on the hot path
     bool ran_ = false;
 };
 
@@ -224,6 +235,7 @@ Broker::Impl::Impl(BrokerConfig config)
     events_.set(zmq::sockopt::xpub_welcome_msg, welcome);
     replies_.set(zmq::sockopt::router_mandatory, 1);
     emit_.set(zmq::sockopt::router_mandatory, 1);
+    secure_sockets(wanted);
 
     detail::prepare_ipc(*context_, wanted);
     endpoints_.events = detail::bind_endpoint(events_, wanted.events);
@@ -239,6 +251,7 @@ void Broker::Impl::run() {
     log(LogLevel::notice, "HB-START",
         "broker started run=" + std::to_string(run_) + " events=" + endpoints_.events +
             " replies=" + endpoints_.replies + " emit=" + endpoints_.emit);
+    log_security();
     while (poll_once()) {
     }
     shutdown();
@@ -250,11 +263,16 @@ bool Broker::Impl::poll_once() {
         {replies_.handle(), 0, ZMQ_POLLIN, 0},
         {emit_.handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, stop_.fd(), ZMQ_POLLIN, 0},
+        {zap_ ? zap_->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0},
     };
-    if (zmq_poll(items, 4, poll_timeout(Clock::now())) < 0 && zmq_errno() != EINTR) {
+    const int count = zap_ ? 5 : 4;
+    if (zmq_poll(items, count, poll_timeout(Clock::now())) < 0 && zmq_errno() != EINTR) {
         throw zmq::error_t();
     }
     if (items[3].revents & ZMQ_POLLIN) return false;
+
+    // Handshakes first: a client admitted now can be served in this same turn.
+    if (zap_ && (items[4].revents & ZMQ_POLLIN)) drain_zap();
 
     if (items[0].revents & ZMQ_POLLIN) drain_events();
     if (items[1].revents & ZMQ_POLLIN) drain_router(replies_, false);
@@ -282,6 +300,18 @@ void Broker::Impl::drain_events() {
         } catch (const std::exception& e) {
             warn("HB-INTERNAL", std::string("subscription not handled: ") + e.what());
         }
+    }
+}
+
+void Broker::Impl::drain_zap() {
+    for (const auto& denied : zap_->answer_queued(batch_per_socket)) {
+        ++counters_.auth_denied;
+        std::string text =
+            "connection refused: client key not allowed socket=" + denied.domain +
+            " mechanism=" + denied.mechanism;
+        if (!denied.address.empty()) text += " addr=" + denied.address;
+        if (!denied.client_key.empty()) text += " key=" + denied.client_key;
+        warn("HB-AUTH-DENIED", text);
     }
 }
 
@@ -318,7 +348,7 @@ void Broker::Impl::dispatch(const detail::RouterMessage& message, bool emit_side
 }
 
 void Broker::Impl::expire(Clock::time_point now) {
-    for (const auto& wait : pending_.expire(now)) {
+    for (auto& wait : pending_.expire(now)) {
         ++counters_.timeouts;
         send_result(wait, WaitOutcome::timed_out);
     }
@@ -351,6 +381,9 @@ void Broker::Impl::shutdown() {
     events_.close();
     replies_.close();
     emit_.close();
+    // After the broker sockets, so that no handshake is left without an answer
+    // while they flush; before the context, whose close waits for every socket.
+    if (zap_) zap_->close();
     if (own_context_) own_context_->close();
 }
 
@@ -383,6 +416,91 @@ void Broker::Impl::refuse_queued_emits() {
     }
 }
 
+// ---- security -----------------------------------------------------------------------
+
+namespace {
+
+bool is_tcp(const std::string& endpoint) { return endpoint.rfind("tcp://", 0) == 0; }
+
+std::string first_tcp(const Endpoints& endpoints) {
+    for (const auto* endpoint :
+         {&endpoints.events, &endpoints.replies, &endpoints.emit}) {
+        if (is_tcp(*endpoint)) return *endpoint;
+    }
+    return {};
+}
+
+void check_security_config(const BrokerConfig& config, const Endpoints& wanted) {
+    if (config.allowed_client_keys && !config.curve) {
+        throw std::runtime_error(
+            "allowed client keys need the broker's own CURVE key pair "
+            "(hookbusd --curve-secret FILE)");
+    }
+    if (config.curve && (!valid_z85_key(config.curve->public_key) ||
+                         !valid_z85_key(config.curve->secret_key))) {
+        throw std::runtime_error("the broker's CURVE keys are not 40-character Z85 keys");
+    }
+    if (config.curve && !curve_available()) {
+        throw std::runtime_error("libzmq was built without CURVE (libsodium)");
+    }
+    const std::string tcp = first_tcp(wanted);
+    if (!config.curve && !tcp.empty() && !config.allow_plain_tcp) {
+        throw std::runtime_error(
+            "refusing to bind " + tcp +
+            " without CURVE: anyone who can reach it could emit, answer and read "
+            "every event. Give the broker a key pair and the clients it admits "
+            "(--curve-secret FILE --allowed-keys DIR, see hookbus keygen), or pass "
+            "--insecure to accept unauthenticated, unencrypted tcp");
+    }
+}
+
+}  // namespace
+
+// Sets CURVE on the three sockets and binds the ZAP handler. Both happen before any
+// bind, so that no connection is ever accepted on weaker terms.
+void Broker::Impl::secure_sockets(const Endpoints& wanted) {
+    check_security_config(config_, wanted);
+    if (!config_.curve) return;
+    if (config_.allowed_client_keys) {
+        zap_ =
+            std::make_unique<detail::ZapHandler>(*context_, *config_.allowed_client_keys);
+    }
+    const std::pair<zmq::socket_t*, const char*> sockets[] = {
+        {&events_, "events"}, {&replies_, "replies"}, {&emit_, "emit"}};
+    for (const auto& [socket, domain] : sockets) {
+        socket->set(zmq::sockopt::curve_server, 1);
+        socket->set(zmq::sockopt::curve_secretkey, config_.curve->secret_key);
+        // The domain names the socket in the handler's log records.
+        socket->set(zmq::sockopt::zap_domain, domain);
+    }
+}
+
+void Broker::Impl::log_security() {
+    if (!config_.curve) {
+        const std::string tcp = first_tcp(endpoints_);
+        if (tcp.empty()) return;
+        log(LogLevel::warning, "HB-INSECURE",
+            "tcp traffic is unauthenticated and unencrypted (no CURVE key pair): "
+            "anyone who can reach " +
+                tcp + " can emit, answer and read every event");
+        return;
+    }
+    if (!zap_) {
+        log(LogLevel::notice, "HB-CURVE",
+            "CURVE on every socket; any client that knows the broker's public key is "
+            "admitted (no allowed-key list)");
+        return;
+    }
+    log(LogLevel::notice, "HB-CURVE",
+        "CURVE on every socket; clients admitted=" +
+            std::to_string(zap_->allowed_count()) +
+            " public_key=" + config_.curve->public_key);
+    if (zap_->allowed_count() == 0) {
+        log(LogLevel::warning, "HB-CURVE-NOBODY",
+            "the allowed-key list is empty: every client will be refused");
+    }
+}
+
 // ---- emit socket --------------------------------------------------------------------
 
 void Broker::Impl::on_emit_body(const std::string& routing_id, std::string_view body) {
@@ -401,8 +519,8 @@ void Broker::Impl::on_emit(const std::string& routing_id, Emit emit) {
     }
     const Event event = mint_event(emit);
     publish(event);
-    respond(emit_, routing_id,
-            encode(Ack{emit.req, event.id, event.seq, event.emitted_at}));
+    encode(Ack{emit.req, event.id, event.seq, event.emitted_at}, scratch_);
+    respond(emit_, routing_id, scratch_);
 }
 
 void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
@@ -454,7 +572,8 @@ Event Broker::Impl::mint_event(Emit& emit) {
 
 void Broker::Impl::publish(const Event& event) {
     // XPUB drops for a subscriber whose queue is full; it never blocks the loop.
-    events_.send(zmq::buffer(encode(event)), zmq::send_flags::dontwait);
+    encode(event, scratch_);
+    events_.send(zmq::buffer(scratch_), zmq::send_flags::dontwait);
     ++counters_.events_emitted;
 }
 
@@ -510,7 +629,9 @@ nlohmann::json Broker::Impl::stats() const {
         {"overloaded", counters_.overloaded},
         {"bad_messages", counters_.bad_messages},
         {"bad_by_code", counters_.bad_by_code},
+        {"bad_subscriptions", counters_.bad_subscriptions},
         {"undeliverable", counters_.undeliverable},
+        {"auth_denied", counters_.auth_denied},
     };
 }
 
@@ -567,7 +688,8 @@ void Broker::Impl::on_reply(const std::string& routing_id, Reply reply) {
                                         std::move(reply.reply_json)});
     }
     ++(verdict.accepted ? counters_.replies_accepted : counters_.replies_refused);
-    respond(replies_, routing_id, encode(ReplyAck{reply.id, verdict.accepted}));
+    encode(ReplyAck{std::move(reply.id), verdict.accepted}, scratch_);
+    respond(replies_, routing_id, scratch_);
     if (verdict.completed) send_result(*verdict.completed, WaitOutcome::replied);
 }
 
@@ -580,6 +702,15 @@ void Broker::Impl::on_bye(const std::string& routing_id, const Bye& bye) {
 
 void Broker::Impl::on_subscription(std::string_view message) {
     using Kind = detail::SubscriptionChange::Kind;
+    // XPUB hands up as they are the messages a subscriber sends that start with
+    // neither 0 (unsubscribe) nor 1 (subscribe). Read as unsubscriptions, they would
+    // let any subscriber unregister another connection's hook by its token.
+    if (message.empty() || (message.front() != 0 && message.front() != 1)) {
+        ++counters_.bad_subscriptions;
+        warn("HB-BAD-SUB", "events socket message that is not a subscription ignored, " +
+                               std::to_string(message.size()) + " bytes");
+        return;
+    }
     const auto change = hooks_.on_subscription(message);
     switch (change.kind) {
         case Kind::became_live:
@@ -618,10 +749,10 @@ void Broker::Impl::respond(zmq::socket_t& socket, std::string_view routing_id,
          "response dropped: peer=" + detail::hex(routing_id) + " is gone or not reading");
 }
 
-void Broker::Impl::send_result(const detail::PendingWait& wait, WaitOutcome outcome) {
-    respond(
-        emit_, wait.routing_id,
-        encode(Result{wait.req, detail::format_uuid(wait.id), outcome, wait.answers}));
+void Broker::Impl::send_result(detail::PendingWait& wait, WaitOutcome outcome) {
+    const std::string id = detail::format_uuid(wait.id);
+    encode(Result{wait.req, id, outcome, std::move(wait.answers)}, scratch_);
+    respond(emit_, wait.routing_id, scratch_);
 }
 
 void Broker::Impl::refuse_message(zmq::socket_t& socket,

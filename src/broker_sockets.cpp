@@ -1,10 +1,13 @@
 // Broker socket plumbing. See broker_sockets.hpp.
 #include "broker_sockets.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <hookbus/protocol.hpp>
 #include <stdexcept>
 
@@ -41,6 +44,21 @@ bool broker_answers(zmq::context_t& context, const std::string& emit_endpoint) {
     return zmq::poll(&item, 1, probe_wait) > 0;
 }
 
+// True when a process accepts connections on the Unix socket at `path`. It catches a
+// live broker that the stats probe cannot reach, such as one speaking CURVE.
+bool unix_socket_listens(const std::string& path) {
+    sockaddr_un address{};
+    if (path.size() >= sizeof address.sun_path) return false;
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const bool listens =
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return listens;
+}
+
 }  // namespace
 
 void apply_limits(zmq::socket_t& socket, const SocketLimits& limits) {
@@ -73,7 +91,8 @@ void prepare_ipc(zmq::context_t& context, const Endpoints& endpoints) {
     }
     if (existing.empty()) return;
     // libzmq would silently take over a live broker's ipc path, so ask first.
-    if (broker_answers(context, endpoints.emit)) {
+    if (broker_answers(context, endpoints.emit) ||
+        unix_socket_listens(ipc_path(endpoints.emit))) {
         throw std::runtime_error("another hookbus broker answers at " + endpoints.emit +
                                  "; stop it or choose other endpoints (hookbusd --dir)");
     }
@@ -100,6 +119,7 @@ std::optional<RouterMessage> try_recv_router(zmq::socket_t& socket) {
     if (!socket.recv(first, zmq::recv_flags::dontwait)) return std::nullopt;
     RouterMessage message;
     message.routing_id = first.to_string();
+    message.frames.reserve(kept_frames);  // one allocation instead of two regrowths
     bool more = first.more();
     while (more) {
         zmq::message_t part;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace hookbus::detail {
@@ -24,6 +25,18 @@ void apply_client_options(zmq::socket_t& socket) {
     socket.set(zmq::sockopt::reconnect_ivl_max, reconnect_ivl_max_ms);
     socket.set(zmq::sockopt::heartbeat_ivl, heartbeat_ivl_ms);
     socket.set(zmq::sockopt::heartbeat_timeout, heartbeat_timeout_ms);
+}
+
+void apply_curve(zmq::socket_t& socket, const std::optional<Curve>& curve) {
+    if (!curve) return;
+    if (!valid_z85_key(curve->server_key) || !valid_z85_key(curve->client.public_key) ||
+        !valid_z85_key(curve->client.secret_key)) {
+        throw std::invalid_argument(
+            "hookbus: CURVE keys must be 40-character Z85 text (see hookbus keygen)");
+    }
+    socket.set(zmq::sockopt::curve_serverkey, curve->server_key);
+    socket.set(zmq::sockopt::curve_publickey, curve->client.public_key);
+    socket.set(zmq::sockopt::curve_secretkey, curve->client.secret_key);
 }
 
 zmq::context_t& context_or_own(zmq::context_t* given,

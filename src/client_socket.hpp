@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <hookbus/curve.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ using Clock = std::chrono::steady_clock;
 /// Reconnect quickly after a broker restart, never linger on close, and use ZeroMQ
 /// heartbeats so that a silently vanished broker is noticed.
 void apply_client_options(zmq::socket_t& socket);
+
+/// Makes `socket` a CURVE client of the broker when `curve` is set. Call before
+/// connecting. Throws std::invalid_argument for keys that are not Z85.
+void apply_curve(zmq::socket_t& socket, const std::optional<Curve>& curve);
 
 /// `given` when not null, else a context created into `owned`.
 zmq::context_t& context_or_own(zmq::context_t* given,

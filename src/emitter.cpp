@@ -1,11 +1,18 @@
 // Emitter: one DEALER on the broker's emit socket carrying any number of requests,
 // each tagged with a `req` number of its own. Every request also has a client-side
 // deadline, so a broker that is gone (or was never there) ends it as unreachable.
+// Every call costs O(log n) in the requests in flight, not O(n): requests are found by
+// `req` in a hash map, unsent ones wait in a queue and deadlines sit in a min-heap.
+#include <algorithm>
 #include <deque>
+#include <functional>
 #include <hookbus/emitter.hpp>
 #include <hookbus/endpoints.hpp>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "client_socket.hpp"
 
@@ -53,13 +60,17 @@ namespace {
 // now and then to retry even if ZeroMQ signals nothing.
 constexpr std::chrono::milliseconds send_retry{50};
 
+// Beyond this many stale entries per live one, the deadline heap is rebuilt.
+constexpr std::size_t stale_deadlines_per_request = 2;
+
 struct Request {
-    std::string body;
-    bool sent = false;
+    std::string body;      ///< emptied once sent
     bool started = false;  ///< from start(): next() hands it back
-    Clock::time_point deadline;
     std::chrono::milliseconds budget{0};  ///< the client deadline, for the message
 };
+
+/// A client deadline and its request; ordered so that the heap's top is the soonest.
+using Deadline = std::pair<Clock::time_point, std::uint64_t>;
 
 struct Finished {
     Outcome outcome;
@@ -119,7 +130,14 @@ struct Emitter::Impl {
     std::unique_ptr<zmq::socket_t> socket;
     std::unique_ptr<detail::LinkMonitor> link;
     std::uint64_t last_req = 0;
-    std::map<std::uint64_t, Request> pending;
+    std::unordered_map<std::uint64_t, Request> pending;
+    /// Requests not yet sent, oldest first. Entries of requests that ended before
+    /// they were sent are skipped when they reach the front.
+    std::deque<std::uint64_t> unsent;
+    /// Min-heap of client deadlines (std::greater). Entries of finished requests
+    /// stay until they reach the top (lazy deletion) or the heap is rebuilt.
+    std::vector<Deadline> deadlines;
+    std::size_t started_pending = 0;             ///< start() requests in `pending`
     std::deque<Completion> completed;            ///< finished start() requests
     std::map<std::uint64_t, Finished> answered;  ///< finished emit() and stats()
 
@@ -135,6 +153,8 @@ struct Emitter::Impl {
                               bool started);
     void finish(std::uint64_t req, Finished done);
     void flush_unsent();
+    void add_deadline(std::uint64_t req, Clock::time_point deadline);
+    std::optional<Clock::time_point> next_deadline();
     void expire(Clock::time_point now);
     void drain();
     void pump(Clock::time_point deadline);
@@ -157,6 +177,7 @@ Emitter::Impl::Impl(EmitterOptions given)
 void Emitter::Impl::open() {
     socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
     detail::apply_client_options(*socket);
+    detail::apply_curve(*socket, options.curve);
     link = std::make_unique<detail::LinkMonitor>(context, *socket);
     socket->connect(options.endpoint);
 }
@@ -187,8 +208,10 @@ std::string Emitter::Impl::checked_body(const Emit& emit) const {
 
 void Emitter::Impl::submit(std::uint64_t req, std::string body,
                            std::chrono::milliseconds budget, bool started) {
-    Request request{std::move(body), false, started, Clock::now() + budget, budget};
-    pending.emplace(req, std::move(request));
+    pending.emplace(req, Request{std::move(body), started, budget});
+    unsent.push_back(req);
+    add_deadline(req, Clock::now() + budget);
+    if (started) ++started_pending;
     flush_unsent();
 }
 
@@ -216,6 +239,7 @@ void Emitter::Impl::finish(std::uint64_t req, Finished done) {
     bool started = it->second.started;
     pending.erase(it);
     if (started) {
+        --started_pending;
         completed.push_back(Completion{req, std::move(done.outcome)});
     } else {
         answered.emplace(req, std::move(done));
@@ -223,29 +247,57 @@ void Emitter::Impl::finish(std::uint64_t req, Finished done) {
 }
 
 void Emitter::Impl::flush_unsent() {
-    for (auto& [req, request] : pending) {
-        if (request.sent) continue;
-        if (!detail::send_framed(*socket, request.body)) return;
-        request.sent = true;
-        request.body.clear();
-        request.body.shrink_to_fit();
+    while (!unsent.empty()) {
+        auto it = pending.find(unsent.front());
+        if (it != pending.end()) {
+            if (!detail::send_framed(*socket, it->second.body)) return;
+            std::string().swap(it->second.body);
+        }
+        unsent.pop_front();
     }
 }
 
-void Emitter::Impl::expire(Clock::time_point now) {
-    std::vector<std::uint64_t> overdue;
-    for (const auto& [req, request] : pending) {
-        if (request.deadline <= now) overdue.push_back(req);
+void Emitter::Impl::add_deadline(std::uint64_t req, Clock::time_point deadline) {
+    deadlines.emplace_back(deadline, req);
+    std::push_heap(deadlines.begin(), deadlines.end(), std::greater<>());
+    // Finished requests leave their entries behind; rebuilding from `pending` when
+    // they outnumber the live ones keeps the heap O(in flight) at O(1) amortised.
+    if (deadlines.size() <= stale_deadlines_per_request * pending.size() + 64) return;
+    std::vector<Deadline> live;
+    live.reserve(pending.size());
+    for (const auto& entry : deadlines) {
+        if (pending.count(entry.second) != 0) live.push_back(entry);
     }
-    for (auto req : overdue) {
+    std::make_heap(live.begin(), live.end(), std::greater<>());
+    deadlines = std::move(live);
+}
+
+// The soonest deadline of a request still pending, dropping the stale ones above it.
+std::optional<Clock::time_point> Emitter::Impl::next_deadline() {
+    while (!deadlines.empty() && pending.count(deadlines.front().second) == 0) {
+        std::pop_heap(deadlines.begin(), deadlines.end(), std::greater<>());
+        deadlines.pop_back();
+    }
+    if (deadlines.empty()) return std::nullopt;
+    return deadlines.front().first;
+}
+
+void Emitter::Impl::expire(Clock::time_point now) {
+    bool overdue = false;
+    while (auto soonest = next_deadline()) {
+        if (*soonest > now) break;
+        auto req = deadlines.front().second;
+        std::pop_heap(deadlines.begin(), deadlines.end(), std::greater<>());
+        deadlines.pop_back();
         Finished done;
         done.outcome.status = Status::unreachable;
         done.outcome.error_message =
             "no response from the broker at " + options.endpoint + " within " +
             std::to_string(pending.at(req).budget.count()) + " ms";
         finish(req, std::move(done));
+        overdue = true;
     }
-    if (!overdue.empty() && !link->up()) discard_queue();
+    if (overdue && !link->up()) discard_queue();
 }
 
 void Emitter::Impl::drain() {
@@ -264,14 +316,12 @@ void Emitter::Impl::drain() {
 // at most until `deadline` (or the earliest request deadline) for something to do.
 void Emitter::Impl::pump(Clock::time_point deadline) {
     flush_unsent();
-    bool unsent = false;
-    for (const auto& entry : pending) {
-        deadline = std::min(deadline, entry.second.deadline);
-        unsent = unsent || !entry.second.sent;
-    }
-    if (unsent) deadline = std::min(deadline, Clock::now() + send_retry);
+    if (auto soonest = next_deadline()) deadline = std::min(deadline, *soonest);
+    // flush_unsent() stops only at a live request the socket refused.
+    bool blocked = !unsent.empty();
+    if (blocked) deadline = std::min(deadline, Clock::now() + send_retry);
 
-    short events = ZMQ_POLLIN | (unsent ? ZMQ_POLLOUT : 0);
+    short events = ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0);
     zmq_pollitem_t items[] = {{socket->handle(), 0, events, 0},
                               {link->socket().handle(), 0, ZMQ_POLLIN, 0}};
     detail::poll_items(items, 2, detail::poll_timeout(deadline));
@@ -321,9 +371,7 @@ std::uint64_t Emitter::start(std::string_view name, std::string_view payload_jso
 std::optional<Completion> Emitter::next(std::chrono::milliseconds max_block) {
     auto deadline = Clock::now() + max_block;
     while (impl_->completed.empty()) {
-        bool waiting = false;
-        for (const auto& entry : impl_->pending)
-            waiting = waiting || entry.second.started;
+        bool waiting = impl_->started_pending > 0;
         if (!waiting || Clock::now() >= deadline) break;
         impl_->pump(deadline);
     }
@@ -334,9 +382,7 @@ std::optional<Completion> Emitter::next(std::chrono::milliseconds max_block) {
 }
 
 std::size_t Emitter::in_flight() const {
-    std::size_t count = impl_->completed.size();
-    for (const auto& entry : impl_->pending) count += entry.second.started ? 1 : 0;
-    return count;
+    return impl_->completed.size() + impl_->started_pending;
 }
 
 std::optional<nlohmann::json> Emitter::stats() {

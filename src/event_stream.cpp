@@ -30,10 +30,12 @@ void check_event_names(const std::vector<std::string>& names) {
 
 EventStream::EventStream(zmq::context_t& context, const std::string& endpoint,
                          const std::vector<std::string>& names,
-                         const std::string& hook_token, std::function<void()> on_restart)
+                         const std::string& hook_token, std::function<void()> on_restart,
+                         const std::optional<Curve>& curve)
     : socket_(context, zmq::socket_type::sub), on_restart_(std::move(on_restart)) {
     check_event_names(names);
     apply_client_options(socket_);
+    apply_curve(socket_, curve);
 
     // The subscription order is part of the protocol: the broker takes the hook
     // token as proof that every name subscription before it is live.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <hookbus/curve.hpp>
 #include <hookbus/protocol.hpp>
 #include <optional>
 #include <string>
@@ -27,7 +28,8 @@ class EventStream {
     /// when a welcome of the same lifetime shows that the connection was re-made.
     EventStream(zmq::context_t& context, const std::string& endpoint,
                 const std::vector<std::string>& names, const std::string& hook_token,
-                std::function<void()> on_restart);
+                std::function<void()> on_restart,
+                const std::optional<Curve>& curve = std::nullopt);
 
     zmq::socket_t& socket() { return socket_; }
 

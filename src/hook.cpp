@@ -1,9 +1,13 @@
 // Hook: an event stream plus a DEALER on the broker's replies socket. It announces
-// itself with hello (again after a broker restart), yields events, and sends replies,
-// waiting for each reply_ack while events stay queued in the SUB socket.
+// itself with hello (again after a broker restart), yields events, and sends replies.
+// Every reply joins a queue of answers in flight that the reply_acks settle in order;
+// reply() waits for its own, post_reply() leaves it to later calls.
 #include <algorithm>
+#include <deque>
 #include <hookbus/hook.hpp>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "client_socket.hpp"
 #include "event_stream.hpp"
@@ -37,6 +41,14 @@ void check_options(const HookOptions& options) {
         throw std::invalid_argument("hookbus: a hook needs at least one event name");
 }
 
+// An answer sent and not yet judged by the broker.
+struct InFlight {
+    std::string id;
+    detail::Clock::time_point deadline;
+    std::uint64_t serial = 0;
+    bool awaited = false;  ///< sent by reply(), which waits for the verdict itself
+};
+
 }  // namespace
 
 struct Hook::Impl {
@@ -49,15 +61,23 @@ struct Hook::Impl {
     detail::EventStream stream;
     bool ready = false;
     detail::Clock::time_point last_hello;
+    std::deque<InFlight> in_flight;  ///< oldest first, as the broker answers them
+    std::uint64_t last_serial = 0;
+    /// Verdicts of reply() answers, by serial, until their reply() takes them.
+    std::vector<std::pair<std::uint64_t, bool>> awaited_verdicts;
+    ReplyCounts counts;
 
     explicit Impl(HookOptions given);
 
     void send_hello();
     void retry_hello_if_due();
-    void drain_responses(const std::string* awaited_id, std::optional<bool>* verdict);
-    std::optional<bool> on_response(const HookResponse& response,
-                                    const std::string* awaited_id);
-    bool await_ack(const std::string& id, detail::Clock::time_point deadline);
+    void drain_responses();
+    void on_response(const HookResponse& response);
+    void settle_ack(const ReplyAck& ack);
+    void settle(InFlight answer, bool accepted, bool timed_out);
+    void expire(detail::Clock::time_point now);
+    std::uint64_t post(const Event& event, std::string_view reply_json, bool awaited);
+    bool await_verdict(std::uint64_t serial);
     std::optional<Event> poll_both(detail::Clock::time_point deadline);
 };
 
@@ -67,12 +87,16 @@ Hook::Impl::Impl(HookOptions given)
       endpoints(resolved(options.endpoints)),
       context(detail::context_or_own(options.context, owned_context)),
       dealer(context, zmq::socket_type::dealer),
-      stream(context, endpoints.events, options.events,
-             std::string(hook_token_prefix) + instance, [this] {
-                 ready = false;
-                 send_hello();
-             }) {
+      stream(
+          context, endpoints.events, options.events,
+          std::string(hook_token_prefix) + instance,
+          [this] {
+              ready = false;
+              send_hello();
+          },
+          options.curve) {
     detail::apply_client_options(dealer);
+    detail::apply_curve(dealer, options.curve);
     dealer.connect(endpoints.replies);
     send_hello();
 }
@@ -87,27 +111,56 @@ void Hook::Impl::retry_hello_if_due() {
     if (!ready && detail::Clock::now() - last_hello >= hello_retry) send_hello();
 }
 
-// Handles one broker response. Returns the verdict when it answers the reply whose
-// id is `awaited_id`.
-std::optional<bool> Hook::Impl::on_response(const HookResponse& response,
-                                            const std::string* awaited_id) {
+void Hook::Impl::on_response(const HookResponse& response) {
     if (auto* ok = std::get_if<HelloOk>(&response)) {
         if (ok->instance == instance) ready = true;
-        return std::nullopt;
+        return;
     }
     if (auto* ack = std::get_if<ReplyAck>(&response)) {
-        if (awaited_id && ack->id == *awaited_id) return ack->accepted;
-        return std::nullopt;
+        settle_ack(*ack);
+        return;
     }
-    // An error carries no event id; the broker answers a hook's requests in order and
-    // a hook has at most one reply outstanding, so an error during the wait is its.
+    // An error carries no event id. The broker answers a hook's requests in order,
+    // so an error answers the oldest answer in flight; `overloaded` is the answer to
+    // a hello (the hook table is full), never to a reply.
     auto* error = std::get_if<Error>(&response);
-    if (error && awaited_id && error->code != ErrorCode::overloaded) return false;
-    return std::nullopt;
+    if (!error || error->code == ErrorCode::overloaded || in_flight.empty()) return;
+    InFlight oldest = std::move(in_flight.front());
+    in_flight.pop_front();
+    settle(std::move(oldest), false, false);
 }
 
-void Hook::Impl::drain_responses(const std::string* awaited_id,
-                                 std::optional<bool>* verdict) {
+// Acks come in the order the answers were sent, so the match is normally the oldest;
+// older entries whose ack was lost (a broker restart) are left to expire().
+void Hook::Impl::settle_ack(const ReplyAck& ack) {
+    auto same_id = [&](const InFlight& answer) { return answer.id == ack.id; };
+    auto match = std::find_if(in_flight.begin(), in_flight.end(), same_id);
+    if (match == in_flight.end()) return;
+    InFlight answer = std::move(*match);
+    in_flight.erase(match);
+    settle(std::move(answer), ack.accepted, false);
+}
+
+// Runs after the answer left the queue, so that on_verdict may post again.
+void Hook::Impl::settle(InFlight answer, bool accepted, bool timed_out) {
+    ++(timed_out ? counts.timed_out : accepted ? counts.accepted : counts.refused);
+    if (answer.awaited) {
+        awaited_verdicts.emplace_back(answer.serial, accepted);
+        return;
+    }
+    if (options.on_verdict)
+        options.on_verdict(Verdict{std::move(answer.id), accepted, timed_out});
+}
+
+void Hook::Impl::expire(detail::Clock::time_point now) {
+    while (!in_flight.empty() && in_flight.front().deadline <= now) {
+        InFlight oldest = std::move(in_flight.front());
+        in_flight.pop_front();
+        settle(std::move(oldest), false, true);
+    }
+}
+
+void Hook::Impl::drain_responses() {
     while (auto body = detail::recv_framed(dealer)) {
         HookResponse response;
         try {
@@ -115,28 +168,63 @@ void Hook::Impl::drain_responses(const std::string* awaited_id,
         } catch (const DecodeError&) {
             continue;
         }
-        auto result = on_response(response, awaited_id);
-        if (result && verdict) *verdict = result;
+        on_response(response);
     }
+    expire(detail::Clock::now());
 }
 
-bool Hook::Impl::await_ack(const std::string& id, detail::Clock::time_point deadline) {
-    std::optional<bool> verdict;
-    while (!verdict && detail::wait_readable(dealer, deadline)) {
-        drain_responses(&id, &verdict);
+// Sends an answer and queues it; returns its serial, or 0 when the socket is full.
+std::uint64_t Hook::Impl::post(const Event& event, std::string_view reply_json,
+                               bool awaited) {
+    std::string body =
+        encode(Reply{event.id, options.name, instance, std::string(reply_json)});
+    auto limit = stream.max_msg_size();
+    if (limit != 0 && body.size() > limit) {
+        throw std::invalid_argument("hookbus: reply of " + std::to_string(body.size()) +
+                                    " bytes exceeds the broker's limit of " +
+                                    std::to_string(limit) + " bytes");
     }
-    return verdict.value_or(false);
+    auto deadline = detail::Clock::now() + options.reply_timeout;
+    if (!detail::send_framed(dealer, body)) return 0;
+    in_flight.push_back(InFlight{event.id, deadline, ++last_serial, awaited});
+    return last_serial;
+}
+
+bool Hook::Impl::await_verdict(std::uint64_t serial) {
+    auto is_ours = [serial](const auto& entry) { return entry.first == serial; };
+    auto& done_list = awaited_verdicts;
+    while (true) {
+        auto done = std::find_if(done_list.begin(), done_list.end(), is_ours);
+        if (done != done_list.end()) {
+            bool accepted = done->second;
+            done_list.erase(done);
+            return accepted;
+        }
+        auto it = std::find_if(in_flight.begin(), in_flight.end(),
+                               [&](const InFlight& a) { return a.serial == serial; });
+        if (it == in_flight.end()) return false;  // cannot happen: settle() records it
+        if (detail::wait_readable(dealer, it->deadline)) {
+            drain_responses();
+        } else {
+            expire(detail::Clock::now());
+        }
+    }
 }
 
 std::optional<Event> Hook::Impl::poll_both(detail::Clock::time_point deadline) {
     while (true) {
         retry_hello_if_due();
         auto until = ready ? deadline : std::min(deadline, last_hello + hello_retry);
+        if (!in_flight.empty()) until = std::min(until, in_flight.front().deadline);
         zmq_pollitem_t items[] = {{stream.socket().handle(), 0, ZMQ_POLLIN, 0},
                                   {dealer.handle(), 0, ZMQ_POLLIN, 0}};
         detail::poll_items(items, 2, detail::poll_timeout(until));
 
-        if (items[1].revents & ZMQ_POLLIN) drain_responses(nullptr, nullptr);
+        if (items[1].revents & ZMQ_POLLIN) {
+            drain_responses();
+        } else {
+            expire(detail::Clock::now());
+        }
         if (items[0].revents & ZMQ_POLLIN) {
             if (auto event = stream.read_one()) return event;
             continue;
@@ -155,7 +243,7 @@ bool Hook::wait_ready(std::chrono::milliseconds timeout) {
         impl_->retry_hello_if_due();
         auto until = std::min(deadline, impl_->last_hello + hello_retry);
         if (detail::wait_readable(impl_->dealer, until)) {
-            impl_->drain_responses(nullptr, nullptr);
+            impl_->drain_responses();
         } else if (detail::Clock::now() >= deadline) {
             break;
         }
@@ -171,23 +259,41 @@ std::optional<Event> Hook::next(std::chrono::milliseconds timeout) {
 }
 
 bool Hook::reply(const Event& event, std::string_view reply_json) {
-    std::string body = encode(
-        Reply{event.id, impl_->options.name, impl_->instance, std::string(reply_json)});
-    auto limit = impl_->stream.max_msg_size();
-    if (limit != 0 && body.size() > limit) {
-        throw std::invalid_argument("hookbus: reply of " + std::to_string(body.size()) +
-                                    " bytes exceeds the broker's limit of " +
-                                    std::to_string(limit) + " bytes");
-    }
-    auto deadline = detail::Clock::now() + impl_->options.reply_timeout;
-    if (!detail::send_framed(impl_->dealer, body)) return false;
-    return impl_->await_ack(event.id, deadline);
+    auto serial = impl_->post(event, reply_json, true);
+    return serial != 0 && impl_->await_verdict(serial);
 }
 
 bool Hook::reply(const Event& event, const nlohmann::json& reply) {
     std::string text = reply.dump();
     return this->reply(event, std::string_view(text));
 }
+
+bool Hook::post_reply(const Event& event, std::string_view reply_json) {
+    return impl_->post(event, reply_json, false) != 0;
+}
+
+bool Hook::post_reply(const Event& event, const nlohmann::json& reply) {
+    std::string text = reply.dump();
+    return post_reply(event, std::string_view(text));
+}
+
+std::size_t Hook::replies_in_flight() const { return impl_->in_flight.size(); }
+
+bool Hook::flush_replies(std::chrono::milliseconds timeout) {
+    auto deadline = detail::Clock::now() + timeout;
+    while (!impl_->in_flight.empty()) {
+        auto until = std::min(deadline, impl_->in_flight.front().deadline);
+        if (detail::wait_readable(impl_->dealer, until)) {
+            impl_->drain_responses();
+            continue;
+        }
+        impl_->expire(detail::Clock::now());
+        if (detail::Clock::now() >= deadline) break;
+    }
+    return impl_->in_flight.empty();
+}
+
+ReplyCounts Hook::reply_counts() const { return impl_->counts; }
 
 const std::string& Hook::instance() const { return impl_->instance; }
 

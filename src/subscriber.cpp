@@ -33,7 +33,7 @@ struct Subscriber::Impl {
     explicit Impl(const SubscriberOptions& options)
         : stream(detail::context_or_own(options.context, owned_context),
                  options.endpoint.empty() ? default_endpoints().events : options.endpoint,
-                 options.events, "", nullptr) {}
+                 options.events, "", nullptr, options.curve) {}
 };
 
 Subscriber::Subscriber(SubscriberOptions options)

@@ -71,7 +71,27 @@ export interface EmitterOptions {
     requestTimeout?: number;
     /** Requests larger than this are refused locally (bytes, default 1 MiB). */
     maxMsgSize?: number;
+    /** CURVE keys; default from $HOOKBUS_SERVER_KEY/$HOOKBUS_CLIENT_KEY; false: none. */
+    curve?: Curve | false;
 }
+
+/** CURVE keys of a client, each 40 characters of Z85 (see loadCurve). */
+export interface Curve {
+    /** The broker's public key. */
+    serverKey: string;
+    /** This client's key pair; the broker must list the public key. */
+    publicKey: string;
+    secretKey: string;
+}
+
+/** The Curve of a broker's public key file (.pub) and a client's key file (.key). */
+export function loadCurve(serverKeyFile: string, clientKeyFile: string): Curve;
+/** The key pair of a .key file (refused when open to group or others). */
+export function loadKeyPair(path: string): { publicKey: string; secretKey: string };
+/** The public key of a .pub (or .key) file. */
+export function loadPublicKey(path: string): string;
+/** The Curve named by $HOOKBUS_SERVER_KEY and $HOOKBUS_CLIENT_KEY, or null. */
+export function curveFromEnv(env?: Record<string, string | undefined>): Curve | null;
 
 export interface WaitOptions {
     /** Milliseconds the broker waits for answers (default DEFAULT_WAIT_TIMEOUT). */
@@ -135,6 +155,8 @@ export interface StreamOptions {
     onLagged?: (lag: LaggedError) => void;
     /** Events ZeroMQ queues on this side before dropping (default 1000). */
     highWaterMark?: number;
+    /** CURVE keys, as for EmitterOptions. */
+    curve?: Curve | false;
 }
 
 export interface SubscriberOptions extends StreamOptions {

@@ -8,7 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include <hookbus/curve.hpp>
 #include <hookbus/endpoints.hpp>
 #include <hookbus/log.hpp>
 
@@ -40,6 +44,19 @@ struct BrokerConfig {
     std::chrono::milliseconds hello_timeout{30000};
     /// Longest time spent flushing responses at shutdown.
     std::chrono::milliseconds linger{1000};
+    /// The broker's CURVE key pair. When set, every socket (on every transport) is a
+    /// CURVE server and clients need the public key; null (the default) means no
+    /// CURVE.
+    std::optional<KeyPair> curve;
+    /// Z85 public keys of the clients admitted, checked on every socket through a
+    /// ZAP handler bound at inproc://zeromq.zap.01 in the broker's context (which
+    /// must then have no other handler). Null (the default) admits any client that
+    /// completes the CURVE handshake; an empty list admits nobody. Needs `curve`.
+    std::optional<std::vector<std::string>> allowed_client_keys;
+    /// Whether a tcp:// endpoint may go without `curve`: true (the default, for
+    /// embedded brokers) logs HB-INSECURE at warning, false refuses to start.
+    /// hookbusd sets it only with --insecure.
+    bool allow_plain_tcp = true;
     /// Receives lifecycle and problem records; empty means silent.
     LogSink log;
     /// Context to create sockets in (required for inproc endpoints shared with

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <hookbus/curve.hpp>
 #include <hookbus/protocol.hpp>
 
 namespace zmq {
@@ -46,6 +47,9 @@ struct EmitterOptions {
     std::size_t max_msg_size = 1 << 20;
     /// Context to use (inproc needs the broker's); null means a private one.
     zmq::context_t* context = nullptr;
+    /// CURVE keys for a broker that requires them; null means none. The library
+    /// reads no environment variable: see curve_from_env() and load_curve().
+    std::optional<Curve> curve;
 };
 
 /// The end of one request.

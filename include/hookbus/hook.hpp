@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -14,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <hookbus/curve.hpp>
 #include <hookbus/endpoints.hpp>
 #include <hookbus/protocol.hpp>
 
@@ -47,6 +50,8 @@ struct SubscriberOptions {
     /// Names to receive; empty means every event.
     std::vector<std::string> events;
     zmq::context_t* context = nullptr;
+    /// CURVE keys for a broker that requires them; null means none.
+    std::optional<Curve> curve;
 };
 
 /// Receives events without answering them.
@@ -69,6 +74,20 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The broker's verdict on one answer sent with Hook::post_reply().
+struct Verdict {
+    std::string id;          ///< the id of the event answered
+    bool accepted = false;   ///< true when the answer reached a waiting emitter
+    bool timed_out = false;  ///< no reply_ack within reply_timeout; accepted is false
+};
+
+/// How the broker judged this hook's answers so far, from reply() and post_reply().
+struct ReplyCounts {
+    std::uint64_t accepted = 0;   ///< reply_ack with `accepted: true`
+    std::uint64_t refused = 0;    ///< reply_ack with `accepted: false`, or an error
+    std::uint64_t timed_out = 0;  ///< no verdict within reply_timeout
+};
+
 struct HookOptions {
     /// The name this hook gives itself; emitters see it with each answer.
     std::string name;
@@ -78,9 +97,16 @@ struct HookOptions {
     Endpoints endpoints;
     /// Instance id; empty means a fresh UUID.
     std::string instance;
-    /// How long reply() waits for the broker's verdict.
+    /// How long reply() waits for the broker's verdict, and how long a post_reply()
+    /// answer stays in flight before it counts as timed out.
     std::chrono::milliseconds reply_timeout{5000};
     zmq::context_t* context = nullptr;
+    /// CURVE keys for a broker that requires them (both sockets); null means none.
+    std::optional<Curve> curve;
+    /// Receives the verdict of each post_reply() answer, from inside whichever Hook
+    /// call reads it (next(), wait_ready(), reply(), flush_replies()); exceptions
+    /// it throws leave through that call. May be empty.
+    std::function<void(const Verdict&)> on_verdict;
 };
 
 /// Subscribes to its names, announces itself, yields events and answers them.
@@ -92,6 +118,9 @@ struct HookOptions {
 ///     hook.wait_ready(5s);
 ///     while (auto event = hook.next(1s))
 ///         hook.reply(*event, {{"abort", "not today"}});
+///
+/// reply() waits for each verdict, one broker round trip per answer; post_reply()
+/// does not, for hooks that answer many events a second.
 class Hook {
 public:
     explicit Hook(HookOptions options);
@@ -122,6 +151,35 @@ public:
     }
     /// Answers `event` with a JSON object.
     bool reply(const Event& event, const nlohmann::json& reply);
+
+    /// Sends an answer to `event` without waiting for the broker's verdict, so that
+    /// many answers can be in flight while next() reads on; returns false when the
+    /// replies socket is full and nothing was sent. The verdicts arrive during later
+    /// calls and go to HookOptions::on_verdict and reply_counts(). Throws
+    /// std::invalid_argument for an answer larger than the broker accepts.
+    ///
+    ///     while (auto event = hook.next(1s))
+    ///         hook.post_reply(*event, R"({"abort":""})");
+    ///     hook.flush_replies(1s);
+    bool post_reply(const Event& event, std::string_view reply_json);
+    /// post_reply() with a JSON object text held in a std::string.
+    bool post_reply(const Event& event, const std::string& reply_json) {
+        return post_reply(event, std::string_view(reply_json));
+    }
+    /// post_reply() with a JSON object text given as a literal.
+    bool post_reply(const Event& event, const char* reply_json) {
+        return post_reply(event, std::string_view(reply_json));
+    }
+    /// post_reply() with a JSON object.
+    bool post_reply(const Event& event, const nlohmann::json& reply);
+
+    /// Answers sent by post_reply() whose verdict has not arrived yet.
+    std::size_t replies_in_flight() const;
+    /// Reads verdicts until none is in flight or `timeout` passes; returns whether
+    /// none is left. Events that arrive meanwhile stay queued for next().
+    bool flush_replies(std::chrono::milliseconds timeout);
+    /// The verdicts counted so far.
+    ReplyCounts reply_counts() const;
 
     const std::string& instance() const;
 

@@ -4,12 +4,15 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <hookbus/curve.hpp>
 #include <hookbus/emitter.hpp>
 #include <hookbus/endpoints.hpp>
 #include <hookbus/hook.hpp>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,15 +41,18 @@ constexpr milliseconds signal_check{200};
 constexpr const char* footer = R"(Exit codes:
   0  published, or replied without a veto (stats, tail, hook: success)
   1  vetoed: some hook's reply has a non-empty "abort"
-  2  bad usage: unknown flag, bad name, bad JSON or duration
+  2  bad usage: unknown flag, bad name, bad JSON or duration, a key file that does
+     not load (or keygen would overwrite one)
   3  timed out: no answer before --timeout
   4  no hook: no live hook answers this name; nothing was published
   5  broker unreachable: no answer within the client's own deadline
   6  refused: the broker refused the request, is overloaded or is shutting down
 
 Environment:
-  HOOKBUS_DIR      the broker's directory (else $XDG_RUNTIME_DIR/hookbus, else
-                   /tmp/hookbus-<uid>); --dir and the endpoint flags override it)";
+  HOOKBUS_DIR         the broker's directory (else $XDG_RUNTIME_DIR/hookbus, else
+                      /tmp/hookbus-<uid>); --dir and the endpoint flags override it
+  HOOKBUS_SERVER_KEY  path of the broker's public key file, as --server-key
+  HOOKBUS_CLIENT_KEY  path of this client's key pair file, as --client-key)";
 
 /// Bad usage found after CLI11's own parsing; reported with exit code 2.
 class UsageError : public std::runtime_error {
@@ -119,9 +125,64 @@ struct Location {
 };
 
 std::string unreachable_message(const std::string& endpoint, milliseconds budget) {
-    return "no broker answered at " + endpoint + " within " + format_duration(budget) +
-           "; is hookbusd running? start it, or pass --dir (or set HOOKBUS_DIR) to "
-           "point at its directory";
+    std::string text = "no broker answered at " + endpoint + " within " +
+                       format_duration(budget) +
+                       "; is hookbusd running? start it, or pass --dir (or set "
+                       "HOOKBUS_DIR) to point at its directory";
+    if (endpoint.rfind("tcp://", 0) == 0) {
+        text +=
+            "; a tcp broker may also require CURVE keys (--server-key, --client-key) "
+            "and refuse a client key it does not list";
+    }
+    return text;
+}
+
+// ---- keys -----------------------------------------------------------------------
+
+struct KeyArgs {
+    std::string server_key;
+    std::string client_key;
+
+    // Each flag, else its environment variable; both or neither.
+    std::optional<hookbus::Curve> resolve() const {
+        auto server = server_key.empty() ? env(hookbus::server_key_env) : server_key;
+        auto client = client_key.empty() ? env(hookbus::client_key_env) : client_key;
+        if (server.empty() && client.empty()) return std::nullopt;
+        if (server.empty() || client.empty()) {
+            throw UsageError(
+                "CURVE needs both the broker's public key (--server-key or "
+                "HOOKBUS_SERVER_KEY) and this client's key pair (--client-key or "
+                "HOOKBUS_CLIENT_KEY)");
+        }
+        try {
+            return hookbus::load_curve(server, client);
+        } catch (const std::runtime_error& error) {
+            throw UsageError(error.what());
+        }
+    }
+
+    static std::string env(const char* name) {
+        const char* value = std::getenv(name);
+        return value == nullptr ? "" : value;
+    }
+};
+
+struct KeygenArgs {
+    std::string name;
+    std::string dir = ".";
+};
+
+int run_keygen(const KeygenArgs& args) {
+    try {
+        auto files =
+            hookbus::write_key_pair(hookbus::generate_key_pair(), args.dir, args.name);
+        std::cout << files.key_path << "  key pair, keep it secret (mode 0600)\n"
+                  << files.pub_path << "  public key, give it to the other side"
+                  << std::endl;
+        return exit_ok;
+    } catch (const std::runtime_error& error) {
+        throw UsageError(error.what());
+    }
 }
 
 // Reports a status that is not an answer, and returns its exit code.
@@ -194,11 +255,13 @@ int answered_exit(const hookbus::Outcome& outcome, const EmitArgs& args,
     return exit_timed_out;
 }
 
-int run_emit(const EmitArgs& args, const hookbus::Endpoints& endpoints) {
+int run_emit(const EmitArgs& args, const hookbus::Endpoints& endpoints,
+             const std::optional<hookbus::Curve>& curve) {
     auto timeout = duration_flag("--timeout", args.timeout);
     auto payload = payload_of(args);
     hookbus::EmitterOptions options;
     options.endpoint = endpoints.emit;
+    options.curve = curve;
     if (!args.wait) options.request_timeout = std::max(timeout, 1ms);
     hookbus::Emitter emitter(options);
 
@@ -255,8 +318,9 @@ void note_connected(const hookbus::Subscriber& subscriber, std::uint64_t& known_
               << std::endl;
 }
 
-int run_tail(const TailArgs& args, const hookbus::Endpoints& endpoints) {
-    hookbus::Subscriber subscriber({endpoints.events, args.names, nullptr});
+int run_tail(const TailArgs& args, const hookbus::Endpoints& endpoints,
+             const std::optional<hookbus::Curve>& curve) {
+    hookbus::Subscriber subscriber({endpoints.events, args.names, nullptr, curve});
     std::uint64_t known_run = 0;
     long seen = 0;
     while (!stop_requested && (args.count <= 0 || seen < args.count)) {
@@ -387,7 +451,8 @@ void note_ready(const hookbus::Hook& hook, bool& was_ready, const HookArgs& args
               << " (instance " << hook.instance() << ")" << std::endl;
 }
 
-int run_hook(HookArgs args, const hookbus::Endpoints& endpoints) {
+int run_hook(HookArgs args, const hookbus::Endpoints& endpoints,
+             const std::optional<hookbus::Curve>& curve) {
     if (args.command.empty())
         throw UsageError(
             "hook needs a command after --, e.g. hookbus hook capture -- "
@@ -402,6 +467,7 @@ int run_hook(HookArgs args, const hookbus::Endpoints& endpoints) {
     options.name = args.hook_name;
     options.events = args.names;
     options.endpoints = endpoints;
+    options.curve = curve;
     hookbus::Hook hook(options);
 
     bool was_ready = false;
@@ -419,9 +485,11 @@ int run_hook(HookArgs args, const hookbus::Endpoints& endpoints) {
 
 // ---- stats ----------------------------------------------------------------------
 
-int run_stats(const hookbus::Endpoints& endpoints) {
+int run_stats(const hookbus::Endpoints& endpoints,
+              const std::optional<hookbus::Curve>& curve) {
     hookbus::EmitterOptions options;
     options.endpoint = endpoints.emit;
+    options.curve = curve;
     hookbus::Emitter emitter(options);
     auto stats = emitter.stats();
     if (!stats) {
@@ -436,6 +504,9 @@ int run_stats(const hookbus::Endpoints& endpoints) {
 
 struct Command {
     Location location;
+    KeyArgs keys;
+    KeygenArgs keygen;
+    CLI::App* keygen_app = nullptr;
     EmitArgs emit;
     TailArgs tail;
     HookArgs hook;
@@ -454,6 +525,27 @@ void add_location_flags(CLI::App& app, Location& location) {
     app.add_option("--replies", location.replies,
                    "replies endpoint (default: <dir>/replies)");
     app.add_option("--emit", location.emit, "emit endpoint (default: <dir>/emit)");
+}
+
+void add_key_flags(CLI::App& app, KeyArgs& keys) {
+    app.add_option("--server-key", keys.server_key,
+                   "the broker's public key file, for CURVE (default: "
+                   "$HOOKBUS_SERVER_KEY)")
+        ->type_name("FILE");
+    app.add_option("--client-key", keys.client_key,
+                   "this client's key pair file, for CURVE (default: "
+                   "$HOOKBUS_CLIENT_KEY)")
+        ->type_name("FILE");
+}
+
+void add_keygen(CLI::App& app, Command& command) {
+    auto* sub = app.add_subcommand(
+        "keygen", "write a CURVE key pair as NAME.key (secret) and NAME.pub (public)");
+    sub->add_option("name", command.keygen.name, "key name, e.g. the host or client")
+        ->required();
+    sub->add_option("--dir", command.keygen.dir, "where to write the files")
+        ->capture_default_str();
+    command.keygen_app = sub;
 }
 
 void add_emit(CLI::App& app, Command& command) {
@@ -504,11 +596,13 @@ std::unique_ptr<CLI::App> make_app(Command& command) {
     app->require_subcommand(1);
     app->fallthrough();
     add_location_flags(*app, command.location);
+    add_key_flags(*app, command.keys);
     add_emit(*app, command);
     add_tail(*app, command);
     add_hook(*app, command);
     command.stats_app =
         app->add_subcommand("stats", "print the broker's counters as JSON");
+    add_keygen(*app, command);
     return app;
 }
 
@@ -532,10 +626,12 @@ int dispatch(Command& command) {
     auto endpoints = command.location.resolve();
     if (!command.hook.command.empty() && !command.hook_app->parsed())
         throw UsageError("only 'hook' takes a command after --");
-    if (command.emit_app->parsed()) return run_emit(command.emit, endpoints);
-    if (command.tail_app->parsed()) return run_tail(command.tail, endpoints);
-    if (command.hook_app->parsed()) return run_hook(command.hook, endpoints);
-    return run_stats(endpoints);
+    if (command.keygen_app->parsed()) return run_keygen(command.keygen);
+    auto curve = command.keys.resolve();
+    if (command.emit_app->parsed()) return run_emit(command.emit, endpoints, curve);
+    if (command.tail_app->parsed()) return run_tail(command.tail, endpoints, curve);
+    if (command.hook_app->parsed()) return run_hook(command.hook, endpoints, curve);
+    return run_stats(endpoints, curve);
 }
 
 }  // namespace

@@ -77,6 +77,9 @@ struct Flags {
     hookbus::BrokerConfig config;
     std::string dir;
     std::string log_level = "info";
+    std::string curve_secret;
+    std::string allowed_keys;
+    bool insecure = false;
 };
 
 void add_flags(CLI::App& app, Flags& flags) {
@@ -112,6 +115,16 @@ void add_flags(CLI::App& app, Flags& flags) {
                  "ZeroMQ heartbeat interval");
     add_duration(app, "--heartbeat-timeout", config.heartbeat_timeout,
                  "silence after which a peer is dropped");
+    app.add_option("--curve-secret", flags.curve_secret,
+                   "the broker's CURVE key pair file (hookbus keygen): every socket "
+                   "speaks CURVE")
+        ->type_name("FILE");
+    app.add_option("--allowed-keys", flags.allowed_keys,
+                   "directory of the *.pub files of the clients admitted (needs "
+                   "--curve-secret)")
+        ->type_name("DIR");
+    app.add_flag("--insecure", flags.insecure,
+                 "allow tcp endpoints without CURVE: unauthenticated and unencrypted");
     app.add_option("--log-level", flags.log_level, "least severe level logged")
         ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error"}));
     app.set_version_flag("--version", version_text);
@@ -162,6 +175,25 @@ void apply_dir(Flags& flags) {
     if (endpoints.emit.empty()) endpoints.emit = in_dir.emit;
 }
 
+// Loads the key files named by the security flags into the config. Returns a usage
+// error message, or "" when the flags fit together.
+std::string apply_security(Flags& flags) {
+    auto& config = flags.config;
+    config.allow_plain_tcp = flags.insecure;
+    if (flags.curve_secret.empty()) {
+        if (!flags.allowed_keys.empty())
+            return "--allowed-keys needs --curve-secret FILE, the broker's key pair";
+        return "";
+    }
+    if (flags.allowed_keys.empty()) {
+        return "--curve-secret needs --allowed-keys DIR, the public keys of the "
+               "clients to admit (make them with hookbus keygen)";
+    }
+    config.curve = hookbus::load_key_pair(flags.curve_secret);
+    config.allowed_client_keys = hookbus::load_public_keys_in(flags.allowed_keys);
+    return "";
+}
+
 void run_until_signalled(hookbus::Broker& broker) {
     running_broker = &broker;
     // A signal that came during construction found no broker to stop.
@@ -199,6 +231,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     apply_dir(flags);
+    try {
+        if (const auto usage = apply_security(flags); !usage.empty()) {
+            std::cerr << "hookbusd: " << usage << "\n";
+            return 2;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "hookbusd: " << e.what() << "\n";
+        return 1;
+    }
     flags.config.log = make_sink(level_from(flags.log_level));
     install_signal_handlers();
     return serve(std::move(flags.config));

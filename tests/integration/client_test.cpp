@@ -9,6 +9,7 @@
 #include <hookbus/hook.hpp>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "support/broker_fixture.hpp"
 #include "support/temp_dir.hpp"
@@ -421,4 +422,72 @@ TEST_F(Client, LateReplyIsNotAccepted) {
     ASSERT_TRUE(event);
     ASSERT_TRUE(sender->next(10s));
     EXPECT_FALSE(hook.reply(*event, Json{{"abort", "too late"}}));
+}
+
+TEST_F(Client, PostedRepliesAnswerManyWaitsAtOnce) {
+    auto hook = live_hook("pipelined");
+    auto sender = emitter();
+    for (int n = 0; n < 50; ++n) sender->start("capture", "{}", 20s);
+
+    for (int n = 0; n < 50; ++n) {
+        auto event = hook->next(10s);
+        ASSERT_TRUE(event);
+        ASSERT_TRUE(hook->post_reply(*event, R"({"abort":""})"));
+    }
+    int replied = 0;
+    while (auto done = sender->next(10s))
+        replied += done->outcome.status == Status::replied ? 1 : 0;
+    EXPECT_EQ(replied, 50);
+    EXPECT_TRUE(hook->flush_replies(10s));
+    EXPECT_EQ(hook->reply_counts().accepted, 50u);
+}
+
+TEST_F(Client, PostedReplyVerdictsReachTheCallback) {
+    std::vector<hookbus::Verdict> verdicts;
+    HookOptions options{"posting", {"capture"}, endpoints()};
+    options.on_verdict = [&](const hookbus::Verdict& v) { verdicts.push_back(v); };
+    Hook hook(options);
+    ASSERT_TRUE(hook.wait_ready(10s));
+    auto sender = emitter();
+    sender->start("capture", "{}", 10s);
+    auto event = hook.next(10s);
+    ASSERT_TRUE(event);
+
+    hook.post_reply(*event, Json::object());
+    hook.post_reply(*event, Json::object());  // second answer: refused
+    ASSERT_TRUE(hook.flush_replies(10s));
+    ASSERT_EQ(verdicts.size(), 2u);
+    EXPECT_TRUE(verdicts[0].accepted && verdicts[0].id == event->id);
+    EXPECT_FALSE(verdicts[1].accepted || verdicts[1].timed_out);
+}
+
+TEST_F(Client, BlockingReplyGetsItsOwnVerdictAmongPostedOnes) {
+    auto hook = live_hook("mixed");
+    auto sender = emitter();
+    sender->start("capture", "{}", 10s);
+    sender->start("capture", "{}", 10s);
+    auto first = hook->next(10s);
+    auto second = hook->next(10s);
+    ASSERT_TRUE(first && second);
+
+    ASSERT_TRUE(hook->post_reply(*first, "{}"));
+    EXPECT_TRUE(hook->reply(*second, "{}"));
+    EXPECT_TRUE(hook->flush_replies(10s));
+    EXPECT_EQ(hook->reply_counts().accepted, 2u);
+}
+
+TEST_F(Client, PostedReplyWithoutAckTimesOut) {
+    HookOptions options{"orphan", {"capture"}, endpoints()};
+    options.reply_timeout = 200ms;
+    Hook hook(options);
+    ASSERT_TRUE(hook.wait_ready(10s));
+    auto sender = emitter();
+    sender->start("capture", "{}", 10s);
+    auto event = hook.next(10s);
+    ASSERT_TRUE(event);
+    broker_.reset();
+
+    ASSERT_TRUE(hook.post_reply(*event, "{}"));
+    EXPECT_TRUE(hook.flush_replies(5s));
+    EXPECT_EQ(hook.reply_counts().timed_out, 1u);
 }

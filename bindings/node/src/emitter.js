@@ -9,6 +9,7 @@ import * as zmq from "zeromq";
 import { decodeEmitResponse, encodeEmit, encodeStats } from "./codec.js";
 import { BrokerUnreachableError, ClosedError, RefusedError } from "./errors.js";
 import { DEFAULT_MAX_MSG_SIZE, isValidEventName, resolveEndpoints } from "./protocol.js";
+import { curveSocketOptions } from "./keys.js";
 import { SEND_SLICE_MS, SendQueue, TIMED_OUT, receiveWithin } from "./sockets.js";
 
 /** Timeout of emitAndWait() when the caller gives none, in milliseconds. */
@@ -29,6 +30,7 @@ export class Emitter {
         grace = 500,
         requestTimeout = 5000,
         maxMsgSize = DEFAULT_MAX_MSG_SIZE,
+        curve,
     } = {}) {
         this.endpoint = endpoint ?? resolveEndpoints({}, dir).emit;
         this.grace = grace;
@@ -40,6 +42,7 @@ export class Emitter {
             linger: 0,
             immediate: true,
             sendTimeout: SEND_SLICE_MS,
+            ...curveSocketOptions(curve),
         });
         this.socket.connect(this.endpoint);
         this.sender = new SendQueue(this.socket);

@@ -21,6 +21,7 @@ import {
     makeUuid4,
     resolveEndpoints,
 } from "./protocol.js";
+import { curveSocketOptions } from "./keys.js";
 import { SEND_SLICE_MS, SendQueue, TIMED_OUT, receiveWithin } from "./sockets.js";
 import { EventStream, eventTopic } from "./stream.js";
 
@@ -66,8 +67,10 @@ export class Hook {
             replyTimeout = 5000,
             onLagged,
             highWaterMark,
+            curve,
         } = options ?? {};
         checkHookOptions(name, events, instance);
+        const curveOptions = curveSocketOptions(curve);
         const resolved = resolveEndpoints(endpoints, dir);
         this.name = name;
         this.events = [...events];
@@ -97,8 +100,13 @@ export class Hook {
             onWelcome: (welcome) => this.onWelcome(welcome),
             onLagged,
             highWaterMark,
+            curveOptions,
         });
-        this.dealer = new zmq.Dealer({ linger: 0, sendTimeout: SEND_SLICE_MS });
+        this.dealer = new zmq.Dealer({
+            linger: 0,
+            sendTimeout: SEND_SLICE_MS,
+            ...curveOptions,
+        });
         this.dealer.connect(resolved.replies);
         this.sender = new SendQueue(this.dealer);
         this.loop = this.receiveLoop();

@@ -6,6 +6,7 @@ export { Emitter, DEFAULT_WAIT_TIMEOUT } from "./emitter.js";
 export { Hook, HookEvent, serve } from "./hook.js";
 export { Subscriber } from "./subscriber.js";
 export { Event } from "./event.js";
+export { loadCurve, loadKeyPair, loadPublicKey, curveFromEnv } from "./keys.js";
 export {
     HookbusError,
     BrokerUnreachableError,

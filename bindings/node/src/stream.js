@@ -20,13 +20,22 @@ export function eventTopic(name) {
  * given, before connecting; `makeEvent(wire)` builds the objects handed out;
  * `onWelcome(welcome)` runs for every welcome; `onLagged(error)`, when given,
  * receives losses instead of next() throwing them; `highWaterMark` bounds the
- * events ZeroMQ queues on this side (its default is 1000).
+ * events ZeroMQ queues on this side (its default is 1000); `curveOptions` are the
+ * socket's CURVE options (see keys.js).
  */
 export class EventStream {
-    constructor({ endpoint, topics, makeEvent, onWelcome, onLagged, highWaterMark }) {
+    constructor({
+        endpoint,
+        topics,
+        makeEvent,
+        onWelcome,
+        onLagged,
+        highWaterMark,
+        curveOptions = {},
+    }) {
         const limit =
             highWaterMark === undefined ? {} : { receiveHighWaterMark: highWaterMark };
-        this.socket = new zmq.Subscriber({ linger: 0, ...limit });
+        this.socket = new zmq.Subscriber({ linger: 0, ...limit, ...curveOptions });
         this.socket.subscribe(...topics);
         this.socket.connect(endpoint);
         this.makeEvent = makeEvent;

@@ -3,6 +3,7 @@
 
 import { Event } from "./event.js";
 import { WELCOME_TOPIC, isValidEventName, resolveEndpoints } from "./protocol.js";
+import { curveSocketOptions } from "./keys.js";
 import { EventStream, eventTopic } from "./stream.js";
 
 /**
@@ -12,7 +13,7 @@ import { EventStream, eventTopic } from "./stream.js";
  *     for await (const event of sub) console.log(event.name, event.payload);
  */
 export class Subscriber {
-    constructor({ events = [], endpoint, dir, onLagged, highWaterMark } = {}) {
+    constructor({ events = [], endpoint, dir, onLagged, highWaterMark, curve } = {}) {
         for (const name of events) {
             if (!isValidEventName(name))
                 throw new TypeError(`bad event name ${JSON.stringify(name)}`);
@@ -28,6 +29,7 @@ export class Subscriber {
             makeEvent: (wire) => new Event(wire),
             onLagged,
             highWaterMark,
+            curveOptions: curveSocketOptions(curve),
         });
     }
 

@@ -1,7 +1,15 @@
 // Compiled with `npm run typecheck` (tsc --noEmit) only: checks that index.d.ts and
 // codec.d.ts describe the API the way the README uses it. Never run.
 
-import { Emitter, Hook, LaggedError, Subscriber, serve, type Outcome } from "hookbus";
+import {
+    Emitter,
+    Hook,
+    LaggedError,
+    Subscriber,
+    loadCurve,
+    serve,
+    type Outcome,
+} from "hookbus";
 import { decodePublished, encodeEmit } from "hookbus/codec";
 
 async function emitter(): Promise<void> {
@@ -64,3 +72,11 @@ const frame = decodePublished(encodeEmit({ name: "x", payload_json: "{}" }));
 if (frame.kind === "event") console.log(frame.payload_json);
 
 export { emitter, hook, handlers, listener };
+
+function curve(): void {
+    const keys = loadCurve("broker.pub", "laptop.key");
+    const emitter = new Emitter({ endpoint: "tcp://h:5552", curve: keys });
+    const listener = new Subscriber({ curve: false });
+    emitter.close();
+    listener.close();
+}

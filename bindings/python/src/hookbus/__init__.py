@@ -13,16 +13,18 @@ from .emitter import Emitter
 from .endpoints import Endpoints, default_dir, endpoints
 from .errors import BrokerUnreachable, HookbusError, Lagged, Refused
 from .hook import Event, Hook, Subscriber
+from .keys import (Curve, curve_from_env, load_curve, load_key_pair,
+                   load_public_key)
 from .outcome import Outcome, Reply, Status
 from .protocol import PROTOCOL_VERSION, ProtocolError
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AsyncEmitter", "BrokerUnreachable", "Emitter", "Endpoints", "Event", "Hook",
-    "HookApp", "HookbusError", "Lagged", "Outcome", "PROTOCOL_VERSION",
-    "ProtocolError", "Refused", "Reply", "Status", "Subscriber", "default_dir",
-    "endpoints",
+    "AsyncEmitter", "BrokerUnreachable", "Curve", "Emitter", "Endpoints", "Event",
+    "Hook", "HookApp", "HookbusError", "Lagged", "Outcome", "PROTOCOL_VERSION",
+    "ProtocolError", "Refused", "Reply", "Status", "Subscriber", "curve_from_env",
+    "default_dir", "endpoints", "load_curve", "load_key_pair", "load_public_key",
 ]
 
 # A library stays silent unless the application configures logging.

@@ -16,6 +16,7 @@ from ._requests import (DEFAULT_GRACE, DEFAULT_MAX_MSG_SIZE,
                         log, outcome_of, read_response, stats_of)
 from .endpoints import endpoints
 from .errors import BrokerUnreachable
+from .keys import apply_curve, resolve_curve
 
 __all__ = ["AsyncEmitter"]
 
@@ -35,8 +36,9 @@ class AsyncEmitter:
 
     def __init__(self, endpoint=None, *, directory=None, grace=DEFAULT_GRACE,
                  request_timeout=DEFAULT_REQUEST_TIMEOUT,
-                 max_msg_size=DEFAULT_MAX_MSG_SIZE, context=None):
+                 max_msg_size=DEFAULT_MAX_MSG_SIZE, context=None, curve=None):
         self.endpoint = endpoint or endpoints(directory).emit
+        self._curve = resolve_curve(curve)
         self.grace = grace
         self.request_timeout = request_timeout
         self._requests = RequestBuilder(max_msg_size)
@@ -77,6 +79,7 @@ class AsyncEmitter:
             self._socket = context.socket(zmq.DEALER)
             self._socket.setsockopt(zmq.IMMEDIATE, 1)
             self._socket.setsockopt(zmq.LINGER, 0)
+            apply_curve(self._socket, self._curve)
             self._socket.connect(self.endpoint)
         if self._receiver is None or self._receiver.done():
             self._receiver = asyncio.get_running_loop().create_task(self._receive())

@@ -15,6 +15,7 @@ from ._requests import (DEFAULT_GRACE, DEFAULT_MAX_MSG_SIZE,
                         outcome_of, read_response, stats_of)
 from .endpoints import endpoints
 from .errors import BrokerUnreachable
+from .keys import apply_curve, resolve_curve
 
 __all__ = ["Emitter"]
 
@@ -23,7 +24,10 @@ class Emitter:
     """Talks to the broker's ``emit`` socket. Not thread-safe: use one per thread.
 
     ``endpoint`` defaults to the emit socket in ``directory`` (itself defaulting
-    as the broker does, see :func:`hookbus.default_dir`)::
+    as the broker does, see :func:`hookbus.default_dir`). ``curve`` is a
+    :class:`hookbus.Curve` for a broker that requires CURVE; by default it comes
+    from ``$HOOKBUS_SERVER_KEY`` and ``$HOOKBUS_CLIENT_KEY``, ``False`` turns it
+    off (see :mod:`hookbus.keys`)::
 
         with hookbus.Emitter() as emitter:
             outcome = emitter.emit_and_wait("capture", {"path": "a.txt"}, timeout=2)
@@ -33,8 +37,9 @@ class Emitter:
 
     def __init__(self, endpoint=None, *, directory=None, grace=DEFAULT_GRACE,
                  request_timeout=DEFAULT_REQUEST_TIMEOUT,
-                 max_msg_size=DEFAULT_MAX_MSG_SIZE, context=None):
+                 max_msg_size=DEFAULT_MAX_MSG_SIZE, context=None, curve=None):
         self.endpoint = endpoint or endpoints(directory).emit
+        curve = resolve_curve(curve)
         self.grace = grace
         self.request_timeout = request_timeout
         self._requests = RequestBuilder(max_msg_size)
@@ -43,6 +48,7 @@ class Emitter:
         # so that a request sent into the void cannot reach a later broker.
         self._socket.setsockopt(zmq.IMMEDIATE, 1)
         self._socket.setsockopt(zmq.LINGER, 0)
+        apply_curve(self._socket, curve)
         self._socket.connect(self.endpoint)
 
     def emit(self, name, payload=None):

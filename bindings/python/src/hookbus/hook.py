@@ -18,6 +18,7 @@ from . import protocol
 from ._gaps import GapTracker
 from ._payload import reply_json
 from .endpoints import endpoints as resolve_endpoints
+from .keys import apply_curve, resolve_curve
 
 __all__ = ["Event", "Subscriber", "Hook"]
 
@@ -123,7 +124,8 @@ class Subscriber:
 
     ``events`` lists the names to receive; ``None`` or empty means every event.
     ``hwm`` caps the events queued on this side (ZeroMQ's receive high-water
-    mark, 1000 by default); the broker drops what does not fit.
+    mark, 1000 by default); the broker drops what does not fit. ``curve`` is as
+    for :class:`hookbus.Emitter`.
     Iterating blocks for the next event; :meth:`next` takes a timeout. Both raise
     :class:`hookbus.Lagged` when events were lost, then deliver the event that
     revealed the loss on the following call, so a loop can just go on::
@@ -138,11 +140,12 @@ class Subscriber:
     """
 
     def __init__(self, events=None, *, endpoint=None, directory=None, hwm=None,
-                 context=None):
+                 context=None, curve=None):
         if isinstance(events, str):
             events = [events]
         self.names = [protocol.check_event_name(n) for n in events or ()]
         self.endpoint = endpoint or resolve_endpoints(directory).events
+        self._curve = resolve_curve(curve)
         self._context = context or zmq.Context.instance()
         self._gaps = GapTracker()
         self._inbox = collections.deque()
@@ -154,6 +157,7 @@ class Subscriber:
         self._sub.setsockopt(zmq.LINGER, 0)
         if hwm is not None:
             self._sub.setsockopt(zmq.RCVHWM, hwm)
+        apply_curve(self._sub, self._curve)
         self._subscribe_names()
         self._sub.connect(self.endpoint)
 
@@ -260,7 +264,8 @@ class Hook(Subscriber):
     ``instance`` identifies the connection (a fresh UUID by default); ``hwm``
     is as for :class:`Subscriber`. ``endpoints`` (a :class:`hookbus.Endpoints`)
     or ``directory`` locate the broker. ``reply_timeout`` bounds how long
-    :meth:`reply` waits for the broker's verdict::
+    :meth:`reply` waits for the broker's verdict; ``curve`` is as for
+    :class:`hookbus.Emitter`::
 
         with hookbus.Hook("guard", ["capture"]) as hook:
             hook.wait_ready(5)
@@ -272,7 +277,8 @@ class Hook(Subscriber):
     """
 
     def __init__(self, name, events, *, instance=None, endpoints=None,
-                 directory=None, reply_timeout=5.0, hwm=None, context=None):
+                 directory=None, reply_timeout=5.0, hwm=None, context=None,
+                 curve=None):
         if isinstance(events, str):
             events = [events]
         if not events:
@@ -285,7 +291,8 @@ class Hook(Subscriber):
         self.reply_timeout = reply_timeout
         self._ready = False
         self._hello_sent_at = None
-        super().__init__(events, endpoint=eps.events, hwm=hwm, context=context)
+        super().__init__(events, endpoint=eps.events, hwm=hwm, context=context,
+                         curve=curve)
         # The ~hook/<instance> token tells the broker that our name subscriptions
         # are live, so it must reach the broker after them: subscribed after the
         # names, and sorting after any name when ZeroMQ replays the set on a
@@ -295,6 +302,7 @@ class Hook(Subscriber):
 
         self._dealer = self._context.socket(zmq.DEALER)
         self._dealer.setsockopt(zmq.LINGER, 0)
+        apply_curve(self._dealer, self._curve)
         self._dealer.connect(eps.replies)
 
     @property
