@@ -149,7 +149,7 @@ TEST_F(Cli, AllowingReplyExitsZero) {
 
 TEST_F(Cli, SlowHookExitsThree) {
     hook("sleep 30");
-    auto run = cli({"emit", "capture", "--wait", "--timeout", "300ms"});
+    auto run = cli({"emit", "capture", "--wait", "--timeout", "1s"});
     EXPECT_EQ(run.code, 3) << run.err;
     EXPECT_EQ(Json::parse(run.out)["outcome"], "timed_out");
 }
