@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds hookbus and runs every test suite: C++ (ctest),
-# Python (pytest), Node (node --test), the cross-language and example smoke tests,
-# and the benchmark smoke run. Every suite runs even when an earlier one failed;
-# the exit code is non-zero when any did. README.md and .ci/run both call this.
+# Installs the dependencies, builds hookbus and runs every test suite: C++ (ctest,
+# then the load tests), Python (pytest), Node (node --test), the cross-language and
+# example smoke tests, the benchmark smoke run, fuzzing and the sanitizer builds.
+# Every suite runs even when an earlier one failed; the exit code is non-zero when
+# any did. README.md and .ci/run both call this.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -53,6 +54,10 @@ fi
 for extra in tests/cross/run.sh examples/run_all.sh bench/smoke.sh; do
     [ -x "$extra" ] && suite "$extra" "./$extra"
 done
+# Hostile input and memory safety: a minute of libFuzzer per target, then the whole
+# suite under AddressSanitizer+UBSan and the threaded tests under ThreadSanitizer.
+suite fuzz ./tests/fuzz/run.sh 60
+suite sanitize ./tests/sanitize.sh
 
 echo
 [ "$failed" -eq 0 ] || echo "failed suites: ${failures[*]}"
