@@ -51,7 +51,7 @@ if [ -f bindings/node/package.json ]; then
     node_suite() { (cd bindings/node && npm ci --no-audit --no-fund --silent && npm test); }
     suite node node_suite
 fi
-for extra in tests/cross/run.sh examples/run_all.sh bench/smoke.sh; do
+for extra in tests/install/run.sh tests/cross/run.sh examples/run_all.sh bench/smoke.sh; do
     [ -x "$extra" ] && suite "$extra" "./$extra"
 done
 # Hostile input and memory safety: a minute of libFuzzer per target, then the whole
