@@ -58,7 +58,8 @@ struct Outcome {
     std::string id;                ///< the event id, when one was minted
     std::uint64_t seq = 0;         ///< fire-and-forget: the event's sequence number
     std::vector<Answer> replies;   ///< accepted answers, in arrival order
-    ErrorCode error_code = ErrorCode::unknown;  ///< for overloaded, shutting_down, refused
+    /// For overloaded, shutting_down and refused: the broker's error code.
+    ErrorCode error_code = ErrorCode::unknown;
     std::string error_message;
 
     /// The first non-empty `abort` among the replies, or "" when nobody vetoed.

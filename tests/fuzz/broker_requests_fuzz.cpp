@@ -62,7 +62,8 @@ zmq::const_buffer view(std::string_view bytes) {
 void send_frames(zmq::socket_t& socket, const std::vector<std::string_view>& frames) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const bool last = i + 1 == frames.size();
-        socket.send(view(frames[i]), last ? zmq::send_flags::none : zmq::send_flags::sndmore);
+        socket.send(view(frames[i]),
+                    last ? zmq::send_flags::none : zmq::send_flags::sndmore);
     }
 }
 
@@ -129,7 +130,8 @@ struct Harness {
         config.max_timeout = milliseconds(1000);
         broker = std::make_unique<Broker>(std::move(config));
         loop = std::thread([this] { broker->run(); });
-        for (auto* socket : {&emit, &replies, &events}) socket->set(zmq::sockopt::linger, 0);
+        for (auto* socket : {&emit, &replies, &events})
+            socket->set(zmq::sockopt::linger, 0);
         emit.connect("inproc://fuzz-emit");
         replies.connect("inproc://fuzz-replies");
         events.connect("inproc://fuzz-events");
@@ -170,8 +172,8 @@ void check_emit_answer(const std::string& request, const EmitResponse& response)
         std::visit([](const auto& r) { return r.req; }, response);
     if (answered != req) broken("emit response carries the wrong req");
     if (const auto* error = std::get_if<Error>(&response)) {
-        const bool allowed = error->code == ErrorCode::bad_timeout ||
-                             error->code == ErrorCode::overloaded;
+        const bool allowed =
+            error->code == ErrorCode::bad_timeout || error->code == ErrorCode::overloaded;
         if (!allowed) broken("valid emit request refused with " + error->code_text);
         return;
     }
@@ -255,7 +257,8 @@ void drain_emit(Harness& h, const std::optional<std::string>& request, Layout la
 void drain_replies(Harness& h, const std::string& request, Layout layout) {
     const std::string instance = "fuzz-marker-" + std::to_string(++h.marker);
     send_frames(h.replies, {"", encode(Bye{instance})});
-    const std::size_t wanted = layout == Layout::framed ? expected_hook_answers(request) : 1;
+    const std::size_t wanted =
+        layout == Layout::framed ? expected_hook_answers(request) : 1;
     std::size_t answers = 0;
     for (;;) {
         const std::string body = recv_body(h.replies, "replies");

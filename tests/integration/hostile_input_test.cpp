@@ -85,8 +85,8 @@ std::vector<BadInput> common_bad_inputs(const std::string& op) {
 std::vector<BadInput> bad_emit_inputs() {
     auto inputs = common_bad_inputs("stats");
     auto emit = [](nlohmann::json fields) {
-        nlohmann::json body = {{"v", 1}, {"op", "emit"}, {"name", "capture"},
-                               {"payload_json", "{}"}};
+        nlohmann::json body = {
+            {"v", 1}, {"op", "emit"}, {"name", "capture"}, {"payload_json", "{}"}};
         body.update(fields);
         return msgpack_of(body);
     };
@@ -98,15 +98,18 @@ std::vector<BadInput> bad_emit_inputs() {
         body("name is an int", emit({{"name", 5}}), "bad_field"),
         body("payload is an array", emit({{"payload_json", {1}}}), "bad_field"),
         body("wait is an int", emit({{"wait", 1}}), "bad_field"),
-        body("timeout is a str", emit({{"wait", true}, {"timeout_ms", "5"}}), "bad_field"),
+        body("timeout is a str", emit({{"wait", true}, {"timeout_ms", "5"}}),
+             "bad_field"),
         body("timeout is negative", emit({{"wait", true}, {"timeout_ms", -5}}),
              "bad_field"),
-        body("expect is unknown", emit({{"wait", true}, {"expect", "some"}}), "bad_field"),
+        body("expect is unknown", emit({{"wait", true}, {"expect", "some"}}),
+             "bad_field"),
         body("req is a str", msgpack_of({{"v", 1}, {"op", "stats"}, {"req", "7"}}),
              "bad_field"),
         body("reserved name", emit({{"name", "$welcome"}}), "bad_name"),
         body("name too long", emit({{"name", std::string(129, 'a')}}), "bad_name"),
-        body("name with a NUL", emit({{"name", std::string("cap\0ture", 8)}}), "bad_name"),
+        body("name with a NUL", emit({{"name", std::string("cap\0ture", 8)}}),
+             "bad_name"),
         body("timeout zero", emit({{"wait", true}, {"timeout_ms", 0}}), "bad_timeout"),
         body("timeout above the maximum",
              emit({{"wait", true}, {"timeout_ms", max_timeout_ms + 1}}), "bad_timeout"),
@@ -120,14 +123,20 @@ std::vector<BadInput> bad_emit_inputs() {
 std::vector<BadInput> bad_hook_inputs() {
     auto inputs = common_bad_inputs("bye");
     auto hello = [](nlohmann::json fields) {
-        nlohmann::json body = {{"v", 1},        {"op", "hello"},     {"instance", "i-1"},
-                               {"hook", "bad"}, {"events", {"capture"}}};
+        nlohmann::json body = {{"v", 1},
+                               {"op", "hello"},
+                               {"instance", "i-1"},
+                               {"hook", "bad"},
+                               {"events", {"capture"}}};
         body.update(fields);
         return msgpack_of(body);
     };
     auto reply = [](nlohmann::json fields) {
-        nlohmann::json body = {{"v", 1},        {"op", "reply"},     {"id", make_uuid4()},
-                               {"hook", "bad"}, {"reply_json", "{}"}};
+        nlohmann::json body = {{"v", 1},
+                               {"op", "reply"},
+                               {"id", make_uuid4()},
+                               {"hook", "bad"},
+                               {"reply_json", "{}"}};
         body.update(fields);
         return msgpack_of(body);
     };
@@ -172,11 +181,8 @@ void add(Tally& into, const Tally& more) {
 
 // Messages on the events socket that are not subscriptions, each its own class.
 std::vector<std::string> odd_subscription_messages(const std::string& victim) {
-    return {"",
-            "garbage",
-            std::string("\x02~hook/") + victim,
-            std::string("\xff") + "capture" + '\0',
-            std::string(1000, '\x7f')};
+    return {"", "garbage", std::string("\x02~hook/") + victim,
+            std::string("\xff") + "capture" + '\0', std::string(1000, '\x7f')};
 }
 
 class HostileInputTest : public ::testing::Test {
@@ -277,7 +283,8 @@ TEST_F(HostileInputTest, EveryMalformedClassGetsItsErrorCodeOnTheRepliesSocket) 
 
 TEST_F(HostileInputTest, RefusedRequestCarriesTheReqItCouldRead) {
     RawDealer dealer = emitter();
-    const auto response = dealer.ask(make_emit("capture", "{}", true, 0, Expect::first, 41));
+    const auto response =
+        dealer.ask(make_emit("capture", "{}", true, 0, Expect::first, 41));
     const auto* error = response ? std::get_if<Error>(&*response) : nullptr;
     ASSERT_NE(error, nullptr);
     EXPECT_EQ(error->req, 41u);
@@ -417,8 +424,8 @@ TEST_F(HostileInputTest, FloodsOnEverySocketLeaveGoodClientsServedAndAreCounted)
     threads.emplace_back([&] {
         RawDealer client = emitter();
         for (std::uint64_t i = 1; i <= fire_and_forget; ++i) {
-            const auto response = client.ask(make_emit("flood", "{}", false, {},
-                                                       Expect::first, i));
+            const auto response =
+                client.ask(make_emit("flood", "{}", false, {}, Expect::first, i));
             const auto* ack = response ? std::get_if<Ack>(&*response) : nullptr;
             if (ack == nullptr || ack->req != i || ack->seq != i) {
                 failures[6].push_back("emit " + std::to_string(i) + " not acked rightly");
