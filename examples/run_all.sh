@@ -44,25 +44,9 @@ passed=0
 failed=0
 summary() { echo "examples: $passed passed, $failed failed"; }
 
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-    local tries=$(($1 * 10))
-    shift
-    while ! "$@" 2>/dev/null; do
-        tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
-# live_hook NAME: true when the broker lists a live hook called NAME.
-live_hook() {
-    "$cli" stats | "$python" -c '
-import json, sys
-stats = json.load(sys.stdin)
-sys.exit(0 if any(h["hook"] == sys.argv[1] and h["live"] for h in stats["hooks"]) else 1)
-' "$1"
-}
+# wait_for and live_hooks, shared with tests/cross/run.sh.
+# shellcheck source=../tests/lib/stats.sh
+. "$root/tests/lib/stats.sh"
 
 # subscribed TOPIC: true when someone subscribed to TOPIC ("" is everything).
 subscribed() {
@@ -74,7 +58,7 @@ sys.exit(0 if json.load(sys.stdin)["subscriptions"].get(sys.argv[1], 0) > 0 else
 
 # await_hook NAME: waits up to 10 s for hook NAME to be live, or says it is not.
 await_hook() {
-    wait_for 10 live_hook "$1" && return 0
+    wait_for 10 live_hooks "$1" && return 0
     echo "     $1 never became live"
     return 1
 }
