@@ -348,7 +348,8 @@ export class Hook {
  * broker confirmed it. The returned hook's `done` is its run() promise.
  *
  *     const hook = await serve({ name: "guard", handlers: {
- *         capture: (event) => (event.payload.path.endsWith(".env") ? "secrets" : undefined),
+ *         capture: (event) =>
+ *             event.payload.path.endsWith(".env") ? "secrets" : undefined,
  *     } });
  */
 export async function serve({
