@@ -9,6 +9,7 @@
 #include <cstring>
 #include <hookbus/broker.hpp>
 #include <hookbus/protocol.hpp>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -44,6 +45,10 @@ struct Counters {
     std::uint64_t replies_accepted = 0;
     std::uint64_t replies_refused = 0;
     std::uint64_t timeouts = 0;
+    std::uint64_t incomplete = 0;
+    std::uint64_t allowed = 0;
+    std::uint64_t vetoed = 0;
+    std::uint64_t hooks_cut_off = 0;
     std::uint64_t no_hook = 0;
     std::uint64_t overloaded = 0;
     std::uint64_t bad_messages = 0;
@@ -82,6 +87,27 @@ std::string describe_peer(const detail::RouterMessage& message) {
     if (!message.peer_address.empty()) text += " addr=" + message.peer_address;
     return text;
 }
+
+std::uint64_t micros_between(Clock::time_point from, Clock::time_point to) {
+    const auto span = std::chrono::duration_cast<std::chrono::microseconds>(to - from);
+    return span.count() < 0 ? 0 : static_cast<std::uint64_t>(span.count());
+}
+
+// Percentile `share` (0..1) of `values`, which it reorders; nil when empty.
+nlohmann::json percentile(std::vector<std::uint32_t>& values, double share) {
+    if (values.empty()) return nullptr;
+    const auto at = static_cast<std::size_t>(share * static_cast<double>(values.size() - 1));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at),
+                     values.end());
+    return values[at];
+}
+
+// A readiness wait (docs/protocol.md section 6.2).
+struct ReadyWait {
+    std::string routing_id;
+    Ready request;
+    Clock::time_point deadline;
+};
 
 // Handlers refuse a request by throwing; the dispatcher turns it into an `error`.
 [[noreturn]] void refuse(ErrorCode code, std::string message, std::uint64_t req) {
@@ -142,6 +168,11 @@ struct Broker::Impl {
     void on_emit_body(const std::string& routing_id, std::string_view body);
     void on_emit(const std::string& routing_id, Emit emit);
     void on_wait(const std::string& routing_id, Emit emit);
+    NamePolicy policy_for(const std::string& name) const;
+    void expect_hooks(detail::PendingWait& wait, const std::string& name);
+    void count_received(const std::string& name);
+    void on_ready(const std::string& routing_id, Ready ready);
+    void answer_ready_waits(Clock::time_point now);
     Event mint_event(Emit& emit);
     void publish(const Event& event);
     milliseconds wait_timeout(const Emit& emit) const;
@@ -149,6 +180,7 @@ struct Broker::Impl {
     void on_stats(const std::string& routing_id, const StatsRequest& request);
     nlohmann::json stats() const;
     nlohmann::json hooks_json() const;
+    nlohmann::json policies_json() const;
 
     // ---- replies and events sockets
     void on_hook_body(const std::string& routing_id, std::string_view body);
@@ -156,14 +188,20 @@ struct Broker::Impl {
     void on_reply(const std::string& routing_id, Reply reply);
     void on_bye(const std::string& routing_id, const Bye& bye);
     void on_subscription(std::string_view message);
+    /// Settles for `hook` every wait that still expects it, as missing for `why`.
+    void settle_hook(const detail::HookRecord& hook, MissingWhy why);
+    void cut_off_lagging(const std::vector<std::uint64_t>& keys);
     void log_hook(LogLevel level, std::string_view id, std::string_view what,
                   const detail::HookRecord& hook);
 
     // ---- responses and logs
     void respond(zmq::socket_t& socket, std::string_view routing_id,
                  const std::string& body);
-    /// Sends the wait's `result`, moving its answers out.
+    /// Sends the wait's `result` with its verdict, moving its answers out. Releases
+    /// the hooks it still owed.
     void send_result(detail::PendingWait& wait, WaitOutcome outcome);
+    /// The outcome of a wait that nothing more can change.
+    static WaitOutcome finished_outcome(const detail::PendingWait& wait);
     void refuse_message(zmq::socket_t& socket, const detail::RouterMessage& message,
                         const DecodeError& error);
     void log(LogLevel level, std::string_view id, const std::string& message) const;
@@ -185,6 +223,7 @@ struct Broker::Impl {
     detail::HookRegistry hooks_;
     detail::RateLimiter warnings_;
     std::unordered_map<std::string, std::uint64_t> seqs_;
+    std::vector<ReadyWait> ready_waits_;
     Counters counters_;
     std::string scratch_;  ///< reused by every encode on the hot path
     bool ran_ = false;
@@ -286,6 +325,9 @@ long Broker::Impl::poll_timeout(Clock::time_point now) const {
     if (const auto hello = hooks_.next_expiry(); hello && (!next || *hello < *next)) {
         next = hello;
     }
+    for (const auto& ready : ready_waits_) {
+        if (!next || ready.deadline < *next) next = ready.deadline;
+    }
     if (!next) return -1;
     if (*next <= now) return 0;
     return static_cast<long>(std::chrono::ceil<milliseconds>(*next - now).count());
@@ -350,8 +392,15 @@ void Broker::Impl::dispatch(const detail::RouterMessage& message, bool emit_side
 void Broker::Impl::expire(Clock::time_point now) {
     for (auto& wait : pending_.expire(now)) {
         ++counters_.timeouts;
+        for (const auto key : wait.owed) {
+            if (auto* hook = hooks_.by_key(key)) {
+                ++hook->counters.timeouts;
+                wait.missing.push_back({hook->hook, hook->instance, MissingWhy::timed_out});
+            }
+        }
         send_result(wait, WaitOutcome::timed_out);
     }
+    if (!ready_waits_.empty()) answer_ready_waits(now);
     for (const auto& hook : hooks_.expire(now)) {
         log_hook(LogLevel::info, "HB-HOOK-EXPIRED",
                  "hello dropped: its ~hook subscription did not arrive in time", hook);
@@ -366,6 +415,13 @@ void Broker::Impl::shutdown() {
                     "the broker is stopping; the event may not have been answered"};
         respond(emit_, wait.routing_id, encode(error));
     }
+    for (const auto& ready : ready_waits_) {
+        Error error{ready.request.req, ErrorCode::shutting_down,
+                    std::string(to_string(ErrorCode::shutting_down)),
+                    "the broker is stopping; ask again when it is back"};
+        respond(emit_, ready.routing_id, encode(error));
+    }
+    ready_waits_.clear();
     refuse_queued_emits();
     log(LogLevel::notice, "HB-STOP",
         "broker stopping run=" + std::to_string(run_) +
@@ -507,6 +563,8 @@ void Broker::Impl::on_emit_body(const std::string& routing_id, std::string_view 
     auto request = decode_emit_request(body);
     if (auto* emit = std::get_if<Emit>(&request)) {
         on_emit(routing_id, std::move(*emit));
+    } else if (auto* ready = std::get_if<Ready>(&request)) {
+        on_ready(routing_id, std::move(*ready));
     } else {
         on_stats(routing_id, std::get<StatsRequest>(request));
     }
@@ -519,22 +577,33 @@ void Broker::Impl::on_emit(const std::string& routing_id, Emit emit) {
     }
     const Event event = mint_event(emit);
     publish(event);
+    count_received(event.name);
     encode(Ack{emit.req, event.id, event.seq, event.emitted_at}, scratch_);
     respond(emit_, routing_id, scratch_);
 }
 
 void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
     const milliseconds timeout = wait_timeout(emit);
+    const NamePolicy defaults = policy_for(emit.name);
+    const Expect expect = emit.expect.value_or(defaults.expect);
+    const OnFailure on_failure = emit.on_failure.value_or(defaults.on_failure);
     if (hooks_.live_count(emit.name) == 0) {
         ++counters_.no_hook;
-        respond(emit_, routing_id,
-                encode(Result{emit.req, "", WaitOutcome::no_hook, {}}));
+        Result result{emit.req, "", WaitOutcome::no_hook, {}, expect, on_failure};
+        result.decided_by = DecidedBy::policy;
+        if (on_failure == OnFailure::closed) {
+            result.verdict = Decision::vetoed;
+            result.vetoes.push_back(
+                {"", "", "no live hook answers " + emit.name + ", on_failure closed"});
+        }
+        ++(result.verdict == Decision::vetoed ? counters_.vetoed : counters_.allowed);
+        respond(emit_, routing_id, encode(result));
         return;
     }
-    if (pending_.full()) {
+    if (pending_.size() + ready_waits_.size() >= pending_.capacity()) {
         ++counters_.overloaded;
         refuse(ErrorCode::overloaded,
-               std::to_string(pending_.size()) +
+               std::to_string(pending_.size() + ready_waits_.size()) +
                    " waits in progress, the most this broker allows (--max-pending); "
                    "retry later",
                emit.req);
@@ -546,9 +615,20 @@ void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
     wait.id = *detail::parse_uuid(event.id);
     wait.routing_id = routing_id;
     wait.req = emit.req;
-    wait.expect = emit.expect;
-    if (emit.expect == Expect::all) wait.expected = hooks_.live_instances(emit.name);
-    wait.deadline = Clock::now() + timeout;
+    wait.expect = expect;
+    wait.on_failure = on_failure;
+    wait.published = Clock::now();
+    wait.deadline = wait.published + timeout;
+    expect_hooks(wait, event.name);
+    std::vector<std::uint64_t> lagging;
+    if (config_.max_owed > 0) {
+        for (const auto key : wait.owed) {
+            const auto* hook = hooks_.by_key(key);
+            if (hook != nullptr && hook->counters.owed > config_.max_owed) {
+                lagging.push_back(key);
+            }
+        }
+    }
     // The slot is reserved before the event goes out, so that every reply the loop
     // reads later finds it, and so that no hook ever sees an event nobody waits for.
     if (!pending_.insert(std::move(wait))) {
@@ -556,7 +636,105 @@ void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
                emit.req);
     }
     publish(event);
+    count_received(event.name);
     ++counters_.waits_started;
+    if (!lagging.empty()) cut_off_lagging(lagging);
+}
+
+NamePolicy Broker::Impl::policy_for(const std::string& name) const {
+    const auto it = config_.policies.find(name);
+    return it == config_.policies.end() ? config_.default_policy : it->second;
+}
+
+// Fixes the expected set: the hooks live for the name now (section 13.1).
+void Broker::Impl::expect_hooks(detail::PendingWait& wait, const std::string& name) {
+    const auto* hooks = hooks_.answering(name);
+    if (hooks == nullptr) return;
+    wait.owed.reserve(hooks->size());
+    for (auto* hook : *hooks) {
+        wait.owed.push_back(hook->key);
+        ++hook->counters.owed;
+    }
+}
+
+void Broker::Impl::count_received(const std::string& name) {
+    for (const auto* hooks : {hooks_.answering(name), hooks_.observing(name)}) {
+        if (hooks == nullptr) continue;
+        for (auto* hook : *hooks) ++hook->counters.received;
+    }
+}
+
+void Broker::Impl::cut_off_lagging(const std::vector<std::uint64_t>& keys) {
+    for (const auto key : keys) {
+        auto* hook = hooks_.by_key(key);
+        if (hook == nullptr || !hook->live()) continue;
+        const std::string owed = std::to_string(hook->counters.owed);
+        const detail::HookRecord copy = *hook;
+        hooks_.cut_off(copy.instance);
+        ++counters_.hooks_cut_off;
+        log(LogLevel::warning, "HB-HOOK-LAGGED",
+            "hook cut off for lagging: it owes answers to " + owed +
+                " waits, more than --max-owed=" + std::to_string(config_.max_owed) +
+                "; its waits are settled now and it counts again after a new hello "
+                "hook=" +
+                copy.hook + " instance=" + copy.instance);
+        settle_hook(copy, MissingWhy::lagged);
+    }
+}
+
+void Broker::Impl::settle_hook(const detail::HookRecord& hook, MissingWhy why) {
+    if (hook.counters.owed == 0) return;
+    for (const auto& id : pending_.owing(hook.key)) {
+        auto* wait = pending_.find(id);
+        detail::settle_failed(*wait, hook.key, {hook.hook, hook.instance, why});
+        if (!detail::finished(*wait)) continue;
+        auto done = pending_.take(id);
+        send_result(done, finished_outcome(done));
+    }
+    if (auto* record = hooks_.by_key(hook.key)) record->counters.owed = 0;
+}
+
+void Broker::Impl::on_ready(const std::string& routing_id, Ready ready) {
+    const auto most = static_cast<std::uint64_t>(config_.max_timeout.count());
+    if (ready.timeout_ms > most) {
+        refuse(ErrorCode::bad_timeout,
+               "timeout_ms must be 1.." + std::to_string(most) + ", got " +
+                   std::to_string(ready.timeout_ms) +
+                   "; the broker's maximum is set with hookbusd --max-timeout",
+               ready.req);
+    }
+    const auto live = hooks_.live_count(ready.name);
+    if (live >= ready.hooks) {
+        respond(emit_, routing_id, encode(ReadyOk{ready.req, ready.name, true, live}));
+        return;
+    }
+    if (pending_.size() + ready_waits_.size() >= pending_.capacity()) {
+        ++counters_.overloaded;
+        refuse(ErrorCode::overloaded,
+               "the broker holds the most waits it allows (--max-pending); retry later",
+               ready.req);
+    }
+    const auto deadline = Clock::now() + milliseconds(ready.timeout_ms);
+    ready_waits_.push_back({routing_id, std::move(ready), deadline});
+}
+
+// Answers the readiness waits whose count is reached (ready) or whose deadline has
+// passed (not ready), keeping the others in order.
+void Broker::Impl::answer_ready_waits(Clock::time_point now) {
+    auto keep = ready_waits_.begin();
+    for (auto it = ready_waits_.begin(); it != ready_waits_.end(); ++it) {
+        const auto live = hooks_.live_count(it->request.name);
+        const bool ready = live >= it->request.hooks;
+        const bool due = it->deadline <= now;
+        if (!ready && !due) {
+            if (keep != it) *keep = std::move(*it);
+            ++keep;
+            continue;
+        }
+        respond(emit_, it->routing_id,
+                encode(ReadyOk{it->request.req, it->request.name, ready, live}));
+    }
+    ready_waits_.erase(keep, ready_waits_.end());
 }
 
 Event Broker::Impl::mint_event(Emit& emit) {
@@ -618,6 +796,7 @@ nlohmann::json Broker::Impl::stats() const {
         {"started_at", to_json(started_at_)},
         {"uptime_ms", uptime.count()},
         {"hooks", hooks_json()},
+        {"policies", policies_json()},
         {"subscriptions", hooks_.subscriptions()},
         {"pending", pending_.size()},
         {"events_emitted", counters_.events_emitted},
@@ -625,6 +804,11 @@ nlohmann::json Broker::Impl::stats() const {
         {"replies_accepted", counters_.replies_accepted},
         {"replies_refused", counters_.replies_refused},
         {"timeouts", counters_.timeouts},
+        {"incomplete", counters_.incomplete},
+        {"allowed", counters_.allowed},
+        {"vetoed", counters_.vetoed},
+        {"hooks_cut_off", counters_.hooks_cut_off},
+        {"ready_waits", ready_waits_.size()},
         {"no_hook", counters_.no_hook},
         {"overloaded", counters_.overloaded},
         {"bad_messages", counters_.bad_messages},
@@ -636,14 +820,45 @@ nlohmann::json Broker::Impl::stats() const {
 }
 
 nlohmann::json Broker::Impl::hooks_json() const {
+    const auto now = Clock::now();
     auto hooks = nlohmann::json::array();
     for (const auto& record : hooks_.snapshot()) {
+        const auto& counts = record.counters;
+        auto latencies = counts.latencies;
+        nlohmann::json latency = nullptr;
+        if (!latencies.empty()) {
+            latency = {{"p50", percentile(latencies, 0.50)},
+                       {"p99", percentile(latencies, 0.99)}};
+        }
+        const auto heard = record.last_heard == Clock::time_point{}
+                               ? nlohmann::json(nullptr)
+                               : nlohmann::json(std::chrono::duration_cast<milliseconds>(
+                                                    now - record.last_heard)
+                                                    .count());
         hooks.push_back({{"hook", record.hook},
                          {"instance", record.instance},
                          {"events", record.events},
-                         {"live", record.live()}});
+                         {"observe", record.observe},
+                         {"live", record.live()},
+                         {"last_heard_ms", heard},
+                         {"received", counts.received},
+                         {"answers", counts.answers},
+                         {"vetoes", counts.vetoes},
+                         {"timeouts", counts.timeouts},
+                         {"owed", counts.owed},
+                         {"latency_us", latency}});
     }
     return hooks;
+}
+
+nlohmann::json Broker::Impl::policies_json() const {
+    auto describe = [](const NamePolicy& policy) {
+        return nlohmann::json{{"expect", to_string(policy.expect)},
+                              {"on_failure", to_string(policy.on_failure)}};
+    };
+    nlohmann::json policies = {{"*", describe(config_.default_policy)}};
+    for (const auto& [name, policy] : config_.policies) policies[name] = describe(policy);
+    return policies;
 }
 
 // ---- replies and events sockets -----------------------------------------------------
@@ -677,23 +892,50 @@ void Broker::Impl::on_hello(const std::string& routing_id, Hello hello) {
         log_hook(LogLevel::info, "HB-HOOK-LIVE", "hook registered", *record);
     }
     respond(replies_, routing_id, encode(HelloOk{instance, run_}));
+    if (!ready_waits_.empty()) answer_ready_waits(Clock::now());
 }
 
 void Broker::Impl::on_reply(const std::string& routing_id, Reply reply) {
-    const auto id = detail::parse_uuid(reply.id);
-    detail::ReplyVerdict verdict;
-    if (id) {
-        verdict =
-            pending_.accept(*id, Answer{std::move(reply.hook), std::move(reply.instance),
-                                        std::move(reply.reply_json)});
+    const auto now = Clock::now();
+    detail::HookRecord* hook = nullptr;
+    if (!reply.instance.empty()) {
+        hook = hooks_.find(reply.instance);
+        if (hook != nullptr) hook->last_heard = now;
     }
-    ++(verdict.accepted ? counters_.replies_accepted : counters_.replies_refused);
-    encode(ReplyAck{std::move(reply.id), verdict.accepted}, scratch_);
+    const bool registered = reply.instance.empty() || (hook != nullptr && hook->live());
+    const auto id = detail::parse_uuid(reply.id);
+    auto* wait = id ? pending_.find(*id) : nullptr;
+    std::optional<std::uint64_t> key;
+    if (hook != nullptr) key = hook->key;
+    const bool owed = wait != nullptr && key &&
+                      std::find(wait->owed.begin(), wait->owed.end(), *key) !=
+                          wait->owed.end();
+    const bool accepted = wait != nullptr && detail::admit(*wait, key);
+    ++(accepted ? counters_.replies_accepted : counters_.replies_refused);
+    encode(ReplyAck{std::move(reply.id), accepted, registered}, scratch_);
     respond(replies_, routing_id, scratch_);
-    if (verdict.completed) send_result(*verdict.completed, WaitOutcome::replied);
+    if (!accepted) return;
+
+    const auto latency = micros_between(wait->published, now);
+    auto reason = veto_reason(reply.reply_json);
+    if (hook != nullptr) {
+        if (owed && hook->counters.owed > 0) --hook->counters.owed;
+        ++hook->counters.answers;
+        if (reason) ++hook->counters.vetoes;
+        hook->counters.add_latency(latency);
+    }
+    if (reason) wait->vetoes.push_back({reply.hook, reply.instance, std::move(*reason)});
+    wait->answers.push_back(Answer{std::move(reply.hook), std::move(reply.instance),
+                                   std::move(reply.reply_json), latency});
+    if (!detail::finished(*wait)) return;
+    auto done = pending_.take(*id);
+    send_result(done, finished_outcome(done));
 }
 
 void Broker::Impl::on_bye(const std::string& routing_id, const Bye& bye) {
+    if (const auto* hook = hooks_.find(bye.instance); hook != nullptr && hook->live()) {
+        settle_hook(detail::HookRecord(*hook), MissingWhy::left);
+    }
     if (hooks_.on_bye(bye.instance)) {
         log(LogLevel::info, "HB-HOOK-BYE", "hook left instance=" + bye.instance);
     }
@@ -717,9 +959,14 @@ void Broker::Impl::on_subscription(std::string_view message) {
             log_hook(LogLevel::info, "HB-HOOK-LIVE", "hook registered", change.hook);
             respond(replies_, change.hook.routing_id,
                     encode(HelloOk{change.hook.instance, run_}));
+            if (auto* hook = hooks_.find(change.hook.instance)) {
+                hook->last_heard = Clock::now();
+            }
+            if (!ready_waits_.empty()) answer_ready_waits(Clock::now());
             break;
         case Kind::dropped:
             log_hook(LogLevel::info, "HB-HOOK-GONE", "hook disconnected", change.hook);
+            settle_hook(change.hook, MissingWhy::died);
             break;
         case Kind::refused:
             warn("HB-HOOK-FULL",
@@ -749,9 +996,36 @@ void Broker::Impl::respond(zmq::socket_t& socket, std::string_view routing_id,
          "response dropped: peer=" + detail::hex(routing_id) + " is gone or not reading");
 }
 
+WaitOutcome Broker::Impl::finished_outcome(const detail::PendingWait& wait) {
+    if (wait.expect == Expect::first && !wait.answers.empty()) return WaitOutcome::replied;
+    return wait.missing.empty() ? WaitOutcome::replied : WaitOutcome::incomplete;
+}
+
 void Broker::Impl::send_result(detail::PendingWait& wait, WaitOutcome outcome) {
-    const std::string id = detail::format_uuid(wait.id);
-    encode(Result{wait.req, id, outcome, std::move(wait.answers)}, scratch_);
+    // A first wait answered early leaves the rest of its expected set owing nothing.
+    for (const auto key : wait.owed) {
+        auto* hook = hooks_.by_key(key);
+        if (hook != nullptr && hook->counters.owed > 0) --hook->counters.owed;
+    }
+    Result result{wait.req, detail::format_uuid(wait.id), outcome,
+                  std::move(wait.answers), wait.expect, wait.on_failure};
+    result.vetoes = std::move(wait.vetoes);
+    const bool hook_vetoed = !result.vetoes.empty();
+    if (wait.on_failure == OnFailure::closed) {
+        for (const auto& gone : wait.missing) {
+            result.vetoes.push_back({gone.hook, gone.instance,
+                                     "hook " + gone.hook + " (instance " + gone.instance +
+                                         ") " + std::string(to_string(gone.why)) +
+                                         ", on_failure closed"});
+        }
+    }
+    result.verdict = result.vetoes.empty() ? Decision::allowed : Decision::vetoed;
+    result.decided_by =
+        hook_vetoed || wait.missing.empty() ? DecidedBy::hook : DecidedBy::policy;
+    result.missing = std::move(wait.missing);
+    if (outcome == WaitOutcome::incomplete) ++counters_.incomplete;
+    ++(result.verdict == Decision::vetoed ? counters_.vetoed : counters_.allowed);
+    encode(result, scratch_);
     respond(emit_, wait.routing_id, scratch_);
 }
 

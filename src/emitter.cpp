@@ -28,6 +28,8 @@ std::string_view to_string(Status status) {
             return "replied";
         case Status::timed_out:
             return "timed_out";
+        case Status::incomplete:
+            return "incomplete";
         case Status::no_hook:
             return "no_hook";
         case Status::unreachable:
@@ -40,18 +42,6 @@ std::string_view to_string(Status status) {
             return "refused";
     }
     return "unknown";
-}
-
-std::string Outcome::abort() const {
-    for (const auto& answer : replies) {
-        auto reply = nlohmann::json::parse(answer.reply_json, nullptr, false);
-        if (!reply.is_object()) continue;
-        auto it = reply.find("abort");
-        if (it == reply.end() || !it->is_string()) continue;
-        auto reason = it->get<std::string>();
-        if (!reason.empty()) return reason;
-    }
-    return "";
 }
 
 namespace {
@@ -75,6 +65,7 @@ using Deadline = std::pair<Clock::time_point, std::uint64_t>;
 struct Finished {
     Outcome outcome;
     std::optional<nlohmann::json> stats;
+    std::optional<ReadyOk> ready;
 };
 
 Status status_of(WaitOutcome outcome) {
@@ -83,6 +74,8 @@ Status status_of(WaitOutcome outcome) {
             return Status::replied;
         case WaitOutcome::timed_out:
             return Status::timed_out;
+        case WaitOutcome::incomplete:
+            return Status::incomplete;
         case WaitOutcome::no_hook:
             return Status::no_hook;
     }
@@ -105,9 +98,18 @@ Finished finished_from(const EmitResponse& response) {
         done.outcome.status = status_of(result->outcome);
         done.outcome.id = result->id;
         done.outcome.replies = result->replies;
+        done.outcome.expect = result->expect;
+        done.outcome.on_failure = result->on_failure;
+        done.outcome.verdict = result->verdict;
+        done.outcome.decided_by = result->decided_by;
+        done.outcome.vetoes = result->vetoes;
+        done.outcome.missing = result->missing;
     } else if (auto* stats = std::get_if<StatsOk>(&response)) {
         done.outcome.status = Status::ok;
         done.stats = stats->stats;
+    } else if (auto* ready = std::get_if<ReadyOk>(&response)) {
+        done.outcome.status = Status::ok;
+        done.ready = *ready;
     } else {
         const auto& error = std::get<Error>(response);
         done.outcome.status = status_of(error.code);
@@ -149,8 +151,8 @@ struct Emitter::Impl {
     void submit(std::uint64_t req, std::string body, std::chrono::milliseconds budget,
                 bool started);
     std::uint64_t submit_wait(std::string_view name, std::string_view payload_json,
-                              std::chrono::milliseconds timeout, Expect expect,
-                              bool started);
+                              std::chrono::milliseconds timeout,
+                              const WaitPolicy& policy, bool started);
     void finish(std::uint64_t req, Finished done);
     void flush_unsent();
     void add_deadline(std::uint64_t req, Clock::time_point deadline);
@@ -217,8 +219,8 @@ void Emitter::Impl::submit(std::uint64_t req, std::string body,
 
 std::uint64_t Emitter::Impl::submit_wait(std::string_view name,
                                          std::string_view payload_json,
-                                         std::chrono::milliseconds timeout, Expect expect,
-                                         bool started) {
+                                         std::chrono::milliseconds timeout,
+                                         const WaitPolicy& policy, bool started) {
     if (timeout.count() < 1)
         throw std::invalid_argument("hookbus: a wait's timeout must be at least 1 ms");
     Emit request;
@@ -227,7 +229,8 @@ std::uint64_t Emitter::Impl::submit_wait(std::string_view name,
     request.payload_json = std::string(payload_json);
     request.wait = true;
     request.timeout_ms = static_cast<std::uint64_t>(timeout.count());
-    request.expect = expect;
+    request.expect = policy.expect;
+    request.on_failure = policy.on_failure;
     auto body = checked_body(request);
     submit(request.req, std::move(body), timeout + options.grace, started);
     return request.req;
@@ -358,14 +361,38 @@ Outcome Emitter::emit(std::string_view name, std::string_view payload_json) {
 }
 
 Outcome Emitter::emit_and_wait(std::string_view name, std::string_view payload_json,
-                               std::chrono::milliseconds timeout, Expect expect) {
-    auto req = impl_->submit_wait(name, payload_json, timeout, expect, false);
+                               std::chrono::milliseconds timeout, WaitPolicy policy) {
+    auto req = impl_->submit_wait(name, payload_json, timeout, policy, false);
     return impl_->await(req).outcome;
 }
 
 std::uint64_t Emitter::start(std::string_view name, std::string_view payload_json,
-                             std::chrono::milliseconds timeout, Expect expect) {
-    return impl_->submit_wait(name, payload_json, timeout, expect, true);
+                             std::chrono::milliseconds timeout, WaitPolicy policy) {
+    return impl_->submit_wait(name, payload_json, timeout, policy, true);
+}
+
+Readiness Emitter::wait_ready(std::string_view name, std::uint64_t hooks,
+                              std::chrono::milliseconds timeout) {
+    if (!valid_event_name(name)) {
+        throw std::invalid_argument("hookbus: invalid event name '" + std::string(name) +
+                                    "'");
+    }
+    if (hooks < 1 || timeout.count() < 1) {
+        throw std::invalid_argument(
+            "hookbus: wait_ready needs at least 1 hook and a timeout of at least 1 ms");
+    }
+    Ready request{++impl_->last_req, std::string(name), hooks,
+                  static_cast<std::uint64_t>(timeout.count())};
+    impl_->submit(request.req, encode(request), timeout + impl_->options.grace, false);
+    auto done = impl_->await(request.req);
+    Readiness readiness;
+    readiness.status = done.outcome.status;
+    readiness.error_message = done.outcome.error_message;
+    if (done.ready) {
+        readiness.ready = done.ready->ready;
+        readiness.hooks = done.ready->hooks;
+    }
+    return readiness;
 }
 
 std::optional<Completion> Emitter::next(std::chrono::milliseconds max_block) {

@@ -37,8 +37,22 @@ Endpoints resolved(Endpoints endpoints) {
 void check_options(const HookOptions& options) {
     if (options.name.empty() || options.name.size() > 128)
         throw std::invalid_argument("hookbus: a hook name must be 1 to 128 bytes");
-    if (options.events.empty())
-        throw std::invalid_argument("hookbus: a hook needs at least one event name");
+    if (options.events.empty() && options.observe.empty())
+        throw std::invalid_argument(
+            "hookbus: a hook needs at least one event name to answer or observe");
+    for (const auto& name : options.observe) {
+        if (std::find(options.events.begin(), options.events.end(), name) !=
+            options.events.end())
+            throw std::invalid_argument("hookbus: event '" + name +
+                                        "' is both answered and observed; pick one");
+    }
+}
+
+// Every name the hook subscribes to: those it answers, then those it observes.
+std::vector<std::string> subscribed_names(const HookOptions& options) {
+    auto names = options.events;
+    names.insert(names.end(), options.observe.begin(), options.observe.end());
+    return names;
 }
 
 // An answer sent and not yet judged by the broker.
@@ -88,7 +102,7 @@ Hook::Impl::Impl(HookOptions given)
       context(detail::context_or_own(options.context, owned_context)),
       dealer(context, zmq::socket_type::dealer),
       stream(
-          context, endpoints.events, options.events,
+          context, endpoints.events, subscribed_names(options),
           std::string(hook_token_prefix) + instance,
           [this] {
               ready = false;
@@ -103,7 +117,8 @@ Hook::Impl::Impl(HookOptions given)
 
 void Hook::Impl::send_hello() {
     // The DEALER queues the hello until the connection is up (no ZMQ_IMMEDIATE).
-    detail::send_framed(dealer, encode(Hello{instance, options.name, options.events}));
+    detail::send_framed(
+        dealer, encode(Hello{instance, options.name, options.events, options.observe}));
     last_hello = detail::Clock::now();
 }
 
@@ -117,6 +132,11 @@ void Hook::Impl::on_response(const HookResponse& response) {
         return;
     }
     if (auto* ack = std::get_if<ReplyAck>(&response)) {
+        // Cut off for lagging (or forgotten): announce again, once, to count again.
+        if (!ack->registered && ready) {
+            ready = false;
+            send_hello();
+        }
         settle_ack(*ack);
         return;
     }
@@ -176,6 +196,11 @@ void Hook::Impl::drain_responses() {
 // Sends an answer and queues it; returns its serial, or 0 when the socket is full.
 std::uint64_t Hook::Impl::post(const Event& event, std::string_view reply_json,
                                bool awaited) {
+    const auto& answered = options.events;
+    if (std::find(answered.begin(), answered.end(), event.name) == answered.end()) {
+        throw std::invalid_argument("hookbus: this hook observes '" + event.name +
+                                    "' and never answers it");
+    }
     std::string body =
         encode(Reply{event.id, options.name, instance, std::string(reply_json)});
     auto limit = stream.max_msg_size();

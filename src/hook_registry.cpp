@@ -1,16 +1,35 @@
-// Hook registrations and the live index. See hook_registry.hpp.
+// Hook registrations and the live indexes. See hook_registry.hpp.
 #include "hook_registry.hpp"
 
 #include <algorithm>
 
 namespace hookbus::detail {
 
+void HookCounters::add_latency(std::uint64_t micros) {
+    const auto clamped = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(micros, std::numeric_limits<std::uint32_t>::max()));
+    if (latencies.size() < latency_window) {
+        latencies.push_back(clamped);
+        return;
+    }
+    latencies[next_latency] = clamped;
+    next_latency = (next_latency + 1) % latency_window;
+}
+
+HookRegistry::Slot& HookRegistry::new_slot(const std::string& instance) {
+    Slot& slot = slots_.emplace(instance, Slot{}).first->second;
+    slot.record.instance = instance;
+    slot.record.key = next_key_++;
+    by_key_.emplace(slot.record.key, &slot.record);
+    return slot;
+}
+
 HelloStatus HookRegistry::on_hello(std::string routing_id, Hello hello, SteadyTime now) {
     auto it = slots_.find(hello.instance);
     if (it == slots_.end()) {
         if (slots_.size() >= max_hooks_) return HelloStatus::overloaded;
-        it = slots_.emplace(hello.instance, Slot{}).first;
-        it->second.record.instance = hello.instance;
+        new_slot(hello.instance);
+        it = slots_.find(hello.instance);
     }
     Slot& slot = it->second;
     unindex_live(slot.record);
@@ -19,8 +38,10 @@ HelloStatus HookRegistry::on_hello(std::string routing_id, Hello hello, SteadyTi
     HookRecord& record = slot.record;
     record.hook = std::move(hello.hook);
     record.events = std::move(hello.events);
+    record.observe = std::move(hello.observe);
     record.routing_id = std::move(routing_id);
     record.has_hello = true;
+    record.last_heard = now;
     if (record.live()) {
         index_live(record);
         return HelloStatus::live;
@@ -38,7 +59,17 @@ bool HookRegistry::on_bye(std::string_view instance) {
     slot.record.has_hello = false;
     slot.record.hook.clear();
     slot.record.events.clear();
+    slot.record.observe.clear();
     erase_if_unused(it);
+    return true;
+}
+
+bool HookRegistry::cut_off(std::string_view instance) {
+    const auto it = slots_.find(std::string(instance));
+    if (it == slots_.end() || !it->second.record.live()) return false;
+    unindex_live(it->second.record);
+    // The name stays for stats and log records; only the hello is forgotten.
+    it->second.record.has_hello = false;
     return true;
 }
 
@@ -63,8 +94,8 @@ SubscriptionChange HookRegistry::on_token(std::string instance, bool subscribe) 
                 refused.instance = std::move(instance);
                 return {Kind::refused, std::move(refused)};
             }
-            it = slots_.emplace(instance, Slot{}).first;
-            it->second.record.instance = instance;
+            new_slot(instance);
+            it = slots_.find(instance);
         }
         Slot& slot = it->second;
         const bool was_live = slot.record.live();
@@ -87,6 +118,7 @@ SubscriptionChange HookRegistry::on_token(std::string instance, bool subscribe) 
     HookRecord gone = std::move(record);
     gone.token_subscriptions = 0;
     clear_expiry(it->second);
+    by_key_.erase(gone.key);
     slots_.erase(it);
     if (!gone.has_hello) return {};
     return {Kind::dropped, std::move(gone)};
@@ -99,6 +131,7 @@ std::vector<HookRecord> HookRegistry::expire(SteadyTime now) {
         expiries_.erase(expiries_.begin());
         if (it == slots_.end()) continue;
         it->second.expiry.reset();
+        by_key_.erase(it->second.record.key);
         expired.push_back(std::move(it->second.record));
         slots_.erase(it);
     }
@@ -111,19 +144,42 @@ std::optional<SteadyTime> HookRegistry::next_expiry() const {
 }
 
 std::size_t HookRegistry::live_count(std::string_view name) const {
-    const auto it = live_by_name_.find(std::string(name));
-    return it == live_by_name_.end() ? 0 : it->second.size();
+    const auto* hooks = answering(name);
+    return hooks == nullptr ? 0 : hooks->size();
 }
 
 std::vector<std::string> HookRegistry::live_instances(std::string_view name) const {
-    const auto it = live_by_name_.find(std::string(name));
-    if (it == live_by_name_.end()) return {};
-    return {it->second.begin(), it->second.end()};
+    std::vector<std::string> instances;
+    if (const auto* hooks = answering(name)) {
+        for (const auto* record : *hooks) instances.push_back(record->instance);
+    }
+    std::sort(instances.begin(), instances.end());
+    return instances;
+}
+
+const std::vector<HookRecord*>* HookRegistry::answering(std::string_view name) const {
+    const auto it = answering_.find(std::string(name));
+    return it == answering_.end() ? nullptr : &it->second;
+}
+
+const std::vector<HookRecord*>* HookRegistry::observing(std::string_view name) const {
+    const auto it = observing_.find(std::string(name));
+    return it == observing_.end() ? nullptr : &it->second;
 }
 
 const HookRecord* HookRegistry::find(std::string_view instance) const {
     const auto it = slots_.find(std::string(instance));
     return it == slots_.end() ? nullptr : &it->second.record;
+}
+
+HookRecord* HookRegistry::find(std::string_view instance) {
+    const auto it = slots_.find(std::string(instance));
+    return it == slots_.end() ? nullptr : &it->second.record;
+}
+
+HookRecord* HookRegistry::by_key(std::uint64_t key) {
+    const auto it = by_key_.find(key);
+    return it == by_key_.end() ? nullptr : it->second;
 }
 
 std::vector<HookRecord> HookRegistry::snapshot() const {
@@ -147,19 +203,37 @@ void HookRegistry::count_topic(std::string_view topic, bool subscribe) {
     if (--it->second == 0) subscriptions_.erase(it);
 }
 
-void HookRegistry::index_live(const HookRecord& record) {
-    if (!record.live()) return;
-    for (const auto& name : record.events) live_by_name_[name].insert(record.instance);
+void HookRegistry::index_names(NameIndex& index, const std::vector<std::string>& names,
+                               HookRecord* record) {
+    for (const auto& name : names) {
+        auto& hooks = index[name];
+        if (std::find(hooks.begin(), hooks.end(), record) == hooks.end()) {
+            hooks.push_back(record);
+        }
+    }
 }
 
-void HookRegistry::unindex_live(const HookRecord& record) {
-    if (!record.live()) return;
-    for (const auto& name : record.events) {
-        const auto it = live_by_name_.find(name);
-        if (it == live_by_name_.end()) continue;
-        it->second.erase(record.instance);
-        if (it->second.empty()) live_by_name_.erase(it);
+void HookRegistry::unindex_names(NameIndex& index, const std::vector<std::string>& names,
+                                 const HookRecord* record) {
+    for (const auto& name : names) {
+        const auto it = index.find(name);
+        if (it == index.end()) continue;
+        auto& hooks = it->second;
+        hooks.erase(std::remove(hooks.begin(), hooks.end(), record), hooks.end());
+        if (hooks.empty()) index.erase(it);
     }
+}
+
+void HookRegistry::index_live(HookRecord& record) {
+    if (!record.live()) return;
+    index_names(answering_, record.events, &record);
+    index_names(observing_, record.observe, &record);
+}
+
+void HookRegistry::unindex_live(HookRecord& record) {
+    if (!record.live()) return;
+    unindex_names(answering_, record.events, &record);
+    unindex_names(observing_, record.observe, &record);
 }
 
 void HookRegistry::clear_expiry(Slot& slot) {
@@ -172,6 +246,7 @@ void HookRegistry::erase_if_unused(std::unordered_map<std::string, Slot>::iterat
     const HookRecord& record = it->second.record;
     if (record.has_hello || record.token_subscriptions > 0) return;
     clear_expiry(it->second);
+    by_key_.erase(record.key);
     slots_.erase(it);
 }
 

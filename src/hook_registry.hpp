@@ -8,9 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <hookbus/protocol.hpp>
+#include <limits>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,14 +20,34 @@ namespace hookbus::detail {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+/// What the broker has seen of one hook, for stats (section 6.3).
+struct HookCounters {
+    std::uint64_t received = 0;  ///< events published to it while it was live
+    std::uint64_t answers = 0;   ///< accepted answers
+    std::uint64_t vetoes = 0;    ///< accepted answers that veto
+    std::uint64_t timeouts = 0;  ///< waits that ended with it missing at the deadline
+    std::uint64_t owed = 0;      ///< waits in progress that still expect it
+    /// The latest accepted answers' latencies in microseconds, a ring of `latency_window`.
+    std::vector<std::uint32_t> latencies;
+    std::size_t next_latency = 0;
+
+    void add_latency(std::uint64_t micros);
+};
+
+inline constexpr std::size_t latency_window = 1024;
+
 /// What the broker knows of one hook instance.
 struct HookRecord {
     std::string instance;
-    std::string hook;                 ///< the name the hook gave itself
-    std::vector<std::string> events;  ///< names it answers
-    std::string routing_id;           ///< its identity on the replies socket
+    std::string hook;                  ///< the name the hook gave itself
+    std::vector<std::string> events;   ///< names it answers
+    std::vector<std::string> observe;  ///< names it receives but never answers
+    std::string routing_id;            ///< its identity on the replies socket
+    std::uint64_t key = 0;             ///< unique for the life of its slot
     bool has_hello = false;
     std::size_t token_subscriptions = 0;
+    SteadyTime last_heard{};
+    HookCounters counters;
 
     bool live() const { return has_hello && token_subscriptions > 0; }
 };
@@ -62,6 +82,10 @@ class HookRegistry {
     /// Forgets the hello of `instance`; true when there was one.
     bool on_bye(std::string_view instance);
 
+    /// Forgets the hello of a hook cut off for lagging but keeps its subscription, so
+    /// that a new hello makes it live again at once. True when it was live.
+    bool cut_off(std::string_view instance);
+
     /// Feeds one XPUB_VERBOSER message: byte 1 (subscribe) or 0 (unsubscribe), then
     /// the topic.
     SubscriptionChange on_subscription(std::string_view message);
@@ -75,9 +99,16 @@ class HookRegistry {
     std::size_t live_count(std::string_view name) const;
     /// Instances of the live hooks that answer `name`, sorted.
     std::vector<std::string> live_instances(std::string_view name) const;
+    /// The live hooks that answer `name`, and those that observe it; null for none.
+    /// Valid until the next change of the registry.
+    const std::vector<HookRecord*>* answering(std::string_view name) const;
+    const std::vector<HookRecord*>* observing(std::string_view name) const;
 
     /// The record of `instance`, or null; valid until the next change.
     const HookRecord* find(std::string_view instance) const;
+    HookRecord* find(std::string_view instance);
+    /// The record with `key`, or null; valid until the next change.
+    HookRecord* by_key(std::uint64_t key);
     /// Every known instance, live or not, ordered by instance.
     std::vector<HookRecord> snapshot() const;
     /// Subscription count per topic (without its NUL; `~hook/` tokens left out).
@@ -95,16 +126,27 @@ class HookRegistry {
 
     SubscriptionChange on_token(std::string instance, bool subscribe);
     void count_topic(std::string_view topic, bool subscribe);
-    void index_live(const HookRecord& record);
-    void unindex_live(const HookRecord& record);
+    void index_live(HookRecord& record);
+    void unindex_live(HookRecord& record);
     void clear_expiry(Slot& slot);
     void erase_if_unused(std::unordered_map<std::string, Slot>::iterator it);
 
     std::size_t max_hooks_;
     std::chrono::milliseconds hello_timeout_;
-    std::unordered_map<std::string, Slot> slots_;
+    using NameIndex = std::unordered_map<std::string, std::vector<HookRecord*>>;
+
+    static void index_names(NameIndex& index, const std::vector<std::string>& names,
+                            HookRecord* record);
+    static void unindex_names(NameIndex& index, const std::vector<std::string>& names,
+                              const HookRecord* record);
+    Slot& new_slot(const std::string& instance);
+
+    std::unordered_map<std::string, Slot> slots_;  ///< node-based: records stay put
     ExpiryIndex expiries_;
-    std::unordered_map<std::string, std::set<std::string>> live_by_name_;
+    NameIndex answering_;
+    NameIndex observing_;
+    std::unordered_map<std::uint64_t, HookRecord*> by_key_;
+    std::uint64_t next_key_ = 1;
     std::map<std::string, std::uint64_t> subscriptions_;
 };
 

@@ -1,5 +1,5 @@
-// The pending table: waits keyed by binary event id, with a deadline index. See
-// pending_table.hpp.
+// The pending table: waits keyed by binary event id, with a deadline index, and the
+// rules for what ends a wait. See pending_table.hpp.
 #include "pending_table.hpp"
 
 #include <algorithm>
@@ -64,6 +64,32 @@ std::size_t UuidHash::operator()(const Uuid& id) const noexcept {
     return static_cast<std::size_t>(head ^ (tail * 0x9e3779b97f4a7c15ULL));
 }
 
+bool admit(PendingWait& wait, std::optional<HookKey> key) {
+    auto& owed = wait.owed;
+    const auto slot = key ? std::find(owed.begin(), owed.end(), *key) : owed.end();
+    if (wait.expect == Expect::first) {
+        if (!wait.answers.empty()) return false;
+    } else if (slot == owed.end()) {
+        // An answer from outside the expected set cannot stand for anyone in it.
+        return false;
+    }
+    if (slot != owed.end()) owed.erase(slot);
+    return true;
+}
+
+bool settle_failed(PendingWait& wait, HookKey key, Missing missing) {
+    const auto slot = std::find(wait.owed.begin(), wait.owed.end(), key);
+    if (slot == wait.owed.end()) return false;
+    wait.owed.erase(slot);
+    wait.missing.push_back(std::move(missing));
+    return true;
+}
+
+bool finished(const PendingWait& wait) {
+    if (wait.expect == Expect::first && !wait.answers.empty()) return true;
+    return wait.owed.empty();
+}
+
 bool PendingTable::insert(PendingWait wait) {
     if (full() || entries_.count(wait.id) != 0) return false;
     const auto index = deadlines_.emplace(wait.deadline, wait.id);
@@ -72,24 +98,20 @@ bool PendingTable::insert(PendingWait wait) {
     return true;
 }
 
-ReplyVerdict PendingTable::accept(const Uuid& id, Answer answer) {
+PendingWait* PendingTable::find(const Uuid& id) {
     const auto it = entries_.find(id);
-    if (it == entries_.end()) return {};
-    PendingWait& wait = it->second.wait;
+    return it == entries_.end() ? nullptr : &it->second.wait;
+}
 
-    if (wait.expect == Expect::all) {
-        auto& owing = wait.expected;
-        const auto slot = std::find(owing.begin(), owing.end(), answer.instance);
-        // An answer without an expected instance cannot be attributed, so it would
-        // let one hook answer for another.
-        if (answer.instance.empty() || slot == owing.end()) return {};
-        owing.erase(slot);
+PendingWait PendingTable::take(const Uuid& id) { return remove(entries_.find(id)); }
+
+std::vector<Uuid> PendingTable::owing(HookKey key) const {
+    std::vector<Uuid> ids;
+    for (const auto& [id, entry] : entries_) {
+        const auto& owed = entry.wait.owed;
+        if (std::find(owed.begin(), owed.end(), key) != owed.end()) ids.push_back(id);
     }
-    wait.answers.push_back(std::move(answer));
-
-    const bool complete = wait.expect == Expect::first || wait.expected.empty();
-    if (!complete) return {true, std::nullopt};
-    return {true, remove(it)};
+    return ids;
 }
 
 std::vector<PendingWait> PendingTable::expire(SteadyTime now) {

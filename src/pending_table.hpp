@@ -1,5 +1,6 @@
 // The broker's table of waits in progress: one entry per emit-and-wait, keyed by the
-// event id, holding who waits, what it expects and the answers so far, with an index
+// event id, holding who waits, its policies, the hooks it still expects and the
+// answers and failures so far, with an index
 // by deadline so that the poll loop can sleep until the nearest one. All time comes in
 // as an explicit `now`, so tests drive the clock.
 #pragma once
@@ -33,23 +34,36 @@ struct UuidHash {
     std::size_t operator()(const Uuid& id) const noexcept;
 };
 
+/// Names one hook registration for the life of its slot in the registry.
+using HookKey = std::uint64_t;
+
 /// One emitter waiting for answers to one event.
 struct PendingWait {
     Uuid id{};
     std::string routing_id;  ///< the emitter's ROUTER identity on the emit socket
     std::uint64_t req = 0;
     Expect expect = Expect::first;
-    std::vector<std::string> expected;  ///< instances still owing an answer (`all`)
-    std::vector<Answer> answers;
+    OnFailure on_failure = OnFailure::open;
+    /// The expected set (section 13.1) less the hooks that answered or failed.
+    std::vector<HookKey> owed;
+    std::vector<Answer> answers;  ///< accepted, in arrival order
+    std::vector<Veto> vetoes;     ///< the answers' own vetoes, in arrival order
+    std::vector<Missing> missing;
+    SteadyTime published;
     SteadyTime deadline;
 };
 
-/// What became of one reply offered to the table.
-struct ReplyVerdict {
-    bool accepted = false;
-    /// Set when this reply completed the wait; the entry has left the table.
-    std::optional<PendingWait> completed;
-};
+/// Whether `wait` accepts an answer from the hook `key` (nullopt: a reply that
+/// names no registered hook). `first` takes any first answer; `all` takes one from
+/// each hook it still owes. An accepted hook leaves `owed`.
+bool admit(PendingWait& wait, std::optional<HookKey> key);
+
+/// Records that the owed hook `key` failed; false when it was not owed.
+bool settle_failed(PendingWait& wait, HookKey key, Missing missing);
+
+/// True when nothing more can change the wait: `first` has its answer, or no
+/// expected hook still owes one.
+bool finished(const PendingWait& wait);
 
 /// The bounded table of waits. Finished ids are forgotten at once, so late and stray
 /// replies cost nothing.
@@ -61,9 +75,15 @@ class PendingTable {
     /// already present.
     bool insert(PendingWait wait);
 
-    /// Offers one answer. For `first` the first answer wins; for `all` each expected
-    /// instance counts once. Unknown ids and refused answers leave no trace.
-    ReplyVerdict accept(const Uuid& id, Answer answer);
+    /// The wait for `id`, or null; valid until the table changes.
+    PendingWait* find(const Uuid& id);
+
+    /// Removes and returns the wait for `id`, which must be present.
+    PendingWait take(const Uuid& id);
+
+    /// The ids of the waits that still owe an answer from `key`. Linear in the
+    /// table: hooks fail rarely, and waits cost nothing extra to index.
+    std::vector<Uuid> owing(HookKey key) const;
 
     /// Removes and returns every wait whose deadline is at or before `now`, earliest
     /// first.

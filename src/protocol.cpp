@@ -328,18 +328,52 @@ class MapWriter {
         return *this;
     }
 
-    /// Each answer as the map {hook, instance, reply_json}, in that order.
+    /// Each answer as the map {hook, instance, reply_json, latency_us}, in that order.
     MapWriter& answers(std::string_view key_name, const std::vector<Answer>& values) {
         key(key_name);
         packer_.pack_array(static_cast<std::uint32_t>(values.size()));
         for (const auto& answer : values) {
-            packer_.pack_map(3);
+            packer_.pack_map(4);
             pack_text("hook");
             pack_text(answer.hook);
             pack_text("instance");
             pack_text(answer.instance);
             pack_text("reply_json");
             pack_text(answer.reply_json);
+            pack_text("latency_us");
+            packer_.pack_uint64(answer.latency_us);
+        }
+        return *this;
+    }
+
+    /// Each veto as the map {hook, instance, reason}.
+    MapWriter& vetoes(std::string_view key_name, const std::vector<Veto>& values) {
+        key(key_name);
+        packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+        for (const auto& veto : values) {
+            packer_.pack_map(3);
+            pack_text("hook");
+            pack_text(veto.hook);
+            pack_text("instance");
+            pack_text(veto.instance);
+            pack_text("reason");
+            pack_text(veto.reason);
+        }
+        return *this;
+    }
+
+    /// Each missing hook as the map {hook, instance, why}.
+    MapWriter& missing(std::string_view key_name, const std::vector<Missing>& values) {
+        key(key_name);
+        packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+        for (const auto& gone : values) {
+            packer_.pack_map(3);
+            pack_text("hook");
+            pack_text(gone.hook);
+            pack_text("instance");
+            pack_text(gone.instance);
+            pack_text("why");
+            pack_text(to_string(gone.why));
         }
         return *this;
     }
@@ -657,10 +691,11 @@ std::string read_hook_name(const MapReader& map) {
     return hook;
 }
 
-// One element of hello's `events`: a str (bad_field) holding an event name (bad_name).
-std::string read_name_element(const MapReader& map, const msgpack::object& value,
-                              std::uint32_t index) {
-    std::string key = "events[" + std::to_string(index) + "]";
+// One element of hello's `events` or `observe`: a str (bad_field) holding an event
+// name (bad_name).
+std::string read_name_element(const MapReader& map, std::string_view list,
+                              const msgpack::object& value, std::uint32_t index) {
+    std::string key = std::string(list) + "[" + std::to_string(index) + "]";
     if (value.type != msgpack::type::STR) map.wrong(key, "a str", describe(value));
     auto name = str_view(value);
     if (!valid_event_name(name)) {
@@ -671,18 +706,41 @@ std::string read_name_element(const MapReader& map, const msgpack::object& value
     return std::string(name);
 }
 
-std::vector<std::string> read_event_names(const MapReader& map) {
-    const auto& names = map.array("events");
-    if (names.size == 0 || names.size > max_hello_events) {
-        map.wrong("events", "an array of 1 to 1024 event names",
+std::vector<std::string> read_name_list(const MapReader& map, std::string_view list,
+                                        const msgpack::object_array& names) {
+    if (names.size > max_hello_events) {
+        map.wrong(list, "an array of at most 1024 event names",
                   std::to_string(names.size) + " of them");
     }
     std::vector<std::string> events;
     events.reserve(names.size);
     for (std::uint32_t i = 0; i < names.size; ++i) {
-        events.push_back(read_name_element(map, names.ptr[i], i));
+        events.push_back(read_name_element(map, list, names.ptr[i], i));
     }
     return events;
+}
+
+// `events` (required) and `observe` (optional): at least one name between them, and
+// none in both.
+void read_hello_names(const MapReader& map, Hello& hello) {
+    hello.events = read_name_list(map, "events", map.array("events"));
+    if (const auto* observe = map.maybe("observe")) {
+        if (observe->type != msgpack::type::ARRAY) {
+            map.wrong("observe", "an array", describe(*observe));
+        }
+        hello.observe = read_name_list(map, "observe", observe->via.array);
+    }
+    if (hello.events.empty() && hello.observe.empty()) {
+        map.wrong("events", "at least one event name in events or observe",
+                  "none in either");
+    }
+    for (const auto& name : hello.observe) {
+        if (std::find(hello.events.begin(), hello.events.end(), name) !=
+            hello.events.end()) {
+            map.wrong("observe", "names that are not also in events",
+                      quote(name) + " in both");
+        }
+    }
 }
 
 std::string check_instance(const MapReader& map, std::string_view key,
@@ -717,40 +775,90 @@ std::optional<std::uint64_t> read_timeout(const MapReader& map) {
     return value->via.u64;
 }
 
-Expect read_expect(const MapReader& map) {
-    auto expect = map.text_or("expect", "first");
-    if (expect == "first") return Expect::first;
-    if (expect == "all") return Expect::all;
-    map.wrong("expect", "\"first\" or \"all\"", quote(expect));
+std::optional<Expect> read_expect(const MapReader& map, bool required = false) {
+    const auto* value = required ? &map.need("expect", "a str") : map.maybe("expect");
+    if (value == nullptr) return std::nullopt;
+    const auto text = map.text("expect");
+    if (auto expect = expect_from(text)) return expect;
+    map.wrong("expect", "\"first\" or \"all\"", quote(text));
+}
+
+std::optional<OnFailure> read_on_failure(const MapReader& map, bool required = false) {
+    const auto* value =
+        required ? &map.need("on_failure", "a str") : map.maybe("on_failure");
+    if (value == nullptr) return std::nullopt;
+    const auto text = map.text("on_failure");
+    if (auto on_failure = on_failure_from(text)) return on_failure;
+    map.wrong("on_failure", "\"open\" or \"closed\"", quote(text));
+}
+
+// Reads a str field that must be one of `known`, by their wire text.
+template <class Enum>
+Enum read_choice(const MapReader& map, std::string_view key,
+                 std::initializer_list<Enum> known, std::string_view expected) {
+    auto text = map.text(key);
+    for (auto value : known) {
+        if (text == to_string(value)) return value;
+    }
+    map.wrong(key, expected, quote(text));
 }
 
 WaitOutcome read_outcome(const MapReader& map) {
-    auto outcome = map.text("outcome");
-    for (auto known :
-         {WaitOutcome::replied, WaitOutcome::timed_out, WaitOutcome::no_hook}) {
-        if (outcome == to_string(known)) return known;
-    }
-    map.wrong("outcome", "\"replied\", \"timed_out\" or \"no_hook\"", quote(outcome));
+    return read_choice(map, "outcome",
+                       {WaitOutcome::replied, WaitOutcome::timed_out,
+                        WaitOutcome::incomplete, WaitOutcome::no_hook},
+                       "\"replied\", \"timed_out\", \"incomplete\" or \"no_hook\"");
 }
 
-Answer read_answer(const MapReader& map, const msgpack::object& value,
-                   std::uint32_t index) {
-    std::string key = "replies[" + std::to_string(index) + "]";
-    if (value.type != msgpack::type::MAP) {
-        map.wrong(key, "a map {hook, instance, reply_json}", describe(value));
-    }
-    MapReader item(value, key + ".", map.req());
-    return {item.text("hook"), item.text("instance"), item.text("reply_json")};
-}
-
-std::vector<Answer> read_answers(const MapReader& map) {
-    const auto& items = map.array("replies");
-    std::vector<Answer> answers;
-    answers.reserve(items.size);
+// The maps of a result's arrays (`replies`, `vetoes`, `missing`), each read by `item`.
+template <class Item, class ReadItem>
+std::vector<Item> read_items(const MapReader& map, std::string_view list,
+                             std::string_view shape, ReadItem read_item) {
+    const auto& items = map.array(list);
+    std::vector<Item> out;
+    out.reserve(items.size);
     for (std::uint32_t i = 0; i < items.size; ++i) {
-        answers.push_back(read_answer(map, items.ptr[i], i));
+        std::string key = std::string(list) + "[" + std::to_string(i) + "]";
+        if (items.ptr[i].type != msgpack::type::MAP) {
+            map.wrong(key, shape, describe(items.ptr[i]));
+        }
+        out.push_back(read_item(MapReader(items.ptr[i], key + ".", map.req())));
     }
-    return answers;
+    return out;
+}
+
+Result read_result(const MapReader& map) {
+    Result result;
+    result.req = map.number("req");
+    result.id = map.text("id");
+    result.outcome = read_outcome(map);
+    result.replies = read_items<Answer>(
+        map, "replies", "a map {hook, instance, reply_json, latency_us}",
+        [](const MapReader& item) {
+            return Answer{item.text("hook"), item.text("instance"),
+                          item.text("reply_json"), item.number("latency_us")};
+        });
+    result.expect = *read_expect(map, true);
+    result.on_failure = *read_on_failure(map, true);
+    result.verdict = read_choice(map, "verdict", {Decision::allowed, Decision::vetoed},
+                                 "\"allowed\" or \"vetoed\"");
+    result.decided_by = read_choice(map, "decided_by",
+                                    {DecidedBy::hook, DecidedBy::policy},
+                                    "\"hook\" or \"policy\"");
+    result.vetoes = read_items<Veto>(
+        map, "vetoes", "a map {hook, instance, reason}", [](const MapReader& item) {
+            return Veto{item.text("hook"), item.text("instance"), item.text("reason")};
+        });
+    result.missing = read_items<Missing>(
+        map, "missing", "a map {hook, instance, why}", [](const MapReader& item) {
+            return Missing{item.text("hook"), item.text("instance"),
+                           read_choice(item, "why",
+                                       {MissingWhy::timed_out, MissingWhy::died,
+                                        MissingWhy::left, MissingWhy::lagged},
+                                       "\"timed_out\", \"died\", \"left\" or "
+                                       "\"lagged\"")};
+        });
+    return result;
 }
 
 // The stats map goes back to msgpack bytes so that nlohmann converts it in one call.
@@ -788,7 +896,7 @@ Hello read_hello(const MapReader& map) {
     Hello hello;
     hello.instance = check_instance(map, "instance", map.text("instance"));
     hello.hook = read_hook_name(map);
-    hello.events = read_event_names(map);
+    read_hello_names(map, hello);
     return hello;
 }
 
@@ -810,7 +918,23 @@ Emit read_emit(const MapReader& map) {
     emit.wait = map.flag_or("wait", false);
     emit.timeout_ms = read_timeout(map);
     emit.expect = read_expect(map);
+    emit.on_failure = read_on_failure(map);
     return emit;
+}
+
+Ready read_ready(const MapReader& map) {
+    Ready ready;
+    ready.req = map.number_or_none("req").value_or(0);
+    ready.name = read_event_name(map, "name");
+    ready.hooks = map.number("hooks");
+    if (ready.hooks == 0) map.wrong("hooks", "at least 1", "0");
+    const auto timeout = read_timeout(map);
+    if (!timeout) {
+        map.fail(ErrorCode::bad_timeout,
+                 "field \"timeout_ms\" is missing; ready needs a timeout of at least 1");
+    }
+    ready.timeout_ms = *timeout;
+    return ready;
 }
 
 Error read_error(const MapReader& map) {
@@ -845,16 +969,71 @@ std::string_view to_string(Expect expect) {
     return expect == Expect::all ? "all" : "first";
 }
 
+std::string_view to_string(OnFailure on_failure) {
+    return on_failure == OnFailure::closed ? "closed" : "open";
+}
+
+std::optional<Expect> expect_from(std::string_view text) {
+    if (text == "first") return Expect::first;
+    if (text == "all") return Expect::all;
+    return std::nullopt;
+}
+
+std::optional<OnFailure> on_failure_from(std::string_view text) {
+    if (text == "open") return OnFailure::open;
+    if (text == "closed") return OnFailure::closed;
+    return std::nullopt;
+}
+
 std::string_view to_string(WaitOutcome outcome) {
     switch (outcome) {
         case WaitOutcome::replied:
             return "replied";
         case WaitOutcome::timed_out:
             return "timed_out";
+        case WaitOutcome::incomplete:
+            return "incomplete";
         case WaitOutcome::no_hook:
             return "no_hook";
     }
     return "timed_out";
+}
+
+std::string_view to_string(Decision decision) {
+    return decision == Decision::vetoed ? "vetoed" : "allowed";
+}
+
+std::string_view to_string(DecidedBy by) {
+    return by == DecidedBy::policy ? "policy" : "hook";
+}
+
+std::string_view to_string(MissingWhy why) {
+    switch (why) {
+        case MissingWhy::timed_out:
+            return "timed_out";
+        case MissingWhy::died:
+            return "died";
+        case MissingWhy::left:
+            return "left";
+        case MissingWhy::lagged:
+            return "lagged";
+    }
+    return "timed_out";
+}
+
+std::optional<std::string> veto_reason(std::string_view reply_json) {
+    // Most answers never mention abort; those cost one scan and no parse.
+    if (reply_json.find("abort") == std::string_view::npos) return std::nullopt;
+    const auto reply = nlohmann::json::parse(reply_json, nullptr, false);
+    if (!reply.is_object()) return std::nullopt;
+    const auto it = reply.find("abort");
+    if (it == reply.end() || it->is_null() || *it == false) return std::nullopt;
+    if (it->is_string()) {
+        auto reason = it->get<std::string>();
+        if (reason.empty()) return std::nullopt;
+        return reason;
+    }
+    return it->dump();
 }
 
 std::string_view to_string(ErrorCode code) {
@@ -959,11 +1138,13 @@ void encode(const Welcome& welcome, std::string& out) {
 }
 
 void encode(const Hello& hello, std::string& out) {
-    MapWriter(out, 5, "hello")
-        .text("instance", hello.instance)
+    const bool observes = !hello.observe.empty();
+    MapWriter map(out, observes ? 6 : 5, "hello");
+    map.text("instance", hello.instance)
         .text("hook", hello.hook)
-        .texts("events", hello.events)
-        .finish();
+        .texts("events", hello.events);
+    if (observes) map.texts("observe", hello.observe);
+    map.finish();
 }
 
 void encode(const Reply& reply, std::string& out) {
@@ -987,10 +1168,10 @@ void encode(const HelloOk& ok, std::string& out) {
 }
 
 void encode(const ReplyAck& ack, std::string& out) {
-    MapWriter(out, 4, "reply_ack")
-        .text("id", ack.id)
-        .flag("accepted", ack.accepted)
-        .finish();
+    MapWriter map(out, ack.registered ? 4 : 5, "reply_ack");
+    map.text("id", ack.id).flag("accepted", ack.accepted);
+    if (!ack.registered) map.flag("registered", false);
+    map.finish();
 }
 
 void encode(const ByeOk& ok, std::string& out) {
@@ -998,17 +1179,39 @@ void encode(const ByeOk& ok, std::string& out) {
 }
 
 void encode(const Emit& emit, std::string& out) {
-    MapWriter map(out, emit.timeout_ms ? 8 : 7, "emit");
+    const auto keys = 6 + (emit.timeout_ms ? 1 : 0) + (emit.expect ? 1 : 0) +
+                      (emit.on_failure ? 1 : 0);
+    MapWriter map(out, static_cast<std::uint32_t>(keys), "emit");
     map.number("req", emit.req)
         .text("name", emit.name)
         .text("payload_json", emit.payload_json)
         .flag("wait", emit.wait);
     if (emit.timeout_ms) map.number("timeout_ms", *emit.timeout_ms);
-    map.text("expect", to_string(emit.expect)).finish();
+    if (emit.expect) map.text("expect", to_string(*emit.expect));
+    if (emit.on_failure) map.text("on_failure", to_string(*emit.on_failure));
+    map.finish();
 }
 
 void encode(const StatsRequest& request, std::string& out) {
     MapWriter(out, 3, "stats").number("req", request.req).finish();
+}
+
+void encode(const Ready& ready, std::string& out) {
+    MapWriter(out, 6, "ready")
+        .number("req", ready.req)
+        .text("name", ready.name)
+        .number("hooks", ready.hooks)
+        .number("timeout_ms", ready.timeout_ms)
+        .finish();
+}
+
+void encode(const ReadyOk& ok, std::string& out) {
+    MapWriter(out, 6, "ready_ok")
+        .number("req", ok.req)
+        .text("name", ok.name)
+        .flag("ready", ok.ready)
+        .number("hooks", ok.hooks)
+        .finish();
 }
 
 void encode(const Ack& ack, std::string& out) {
@@ -1021,11 +1224,17 @@ void encode(const Ack& ack, std::string& out) {
 }
 
 void encode(const Result& result, std::string& out) {
-    MapWriter(out, 6, "result")
+    MapWriter(out, 12, "result")
         .number("req", result.req)
         .text("id", result.id)
         .text("outcome", to_string(result.outcome))
         .answers("replies", result.replies)
+        .text("expect", to_string(result.expect))
+        .text("on_failure", to_string(result.on_failure))
+        .text("verdict", to_string(result.verdict))
+        .text("decided_by", to_string(result.decided_by))
+        .vetoes("vetoes", result.vetoes)
+        .missing("missing", result.missing)
         .finish();
 }
 
@@ -1075,7 +1284,9 @@ std::string encode(const ReplyAck& ack) { return encoded(ack); }
 std::string encode(const ByeOk& ok) { return encoded(ok); }
 std::string encode(const Emit& emit) { return encoded(emit); }
 std::string encode(const StatsRequest& request) { return encoded(request); }
+std::string encode(const Ready& ready) { return encoded(ready); }
 std::string encode(const Ack& ack) { return encoded(ack); }
+std::string encode(const ReadyOk& ok) { return encoded(ok); }
 std::string encode(const Result& result) { return encoded(result); }
 std::string encode(const StatsOk& ok) { return encoded(ok); }
 std::string encode(const Error& error) { return encoded(error); }
@@ -1114,7 +1325,10 @@ HookResponse decode_hook_response(std::string_view body) {
     map.check_version();
     auto op = map.op();
     if (op == "hello_ok") return HelloOk{map.text("instance"), map.number("run")};
-    if (op == "reply_ack") return ReplyAck{map.text("id"), map.flag("accepted")};
+    if (op == "reply_ack") {
+        return ReplyAck{map.text("id"), map.flag("accepted"),
+                        map.flag_or("registered", true)};
+    }
     if (op == "bye_ok") return ByeOk{map.text("instance")};
     if (op == "error") return read_error(map);
     unknown_op(map, op, "\"hello_ok\", \"reply_ack\", \"bye_ok\" or \"error\"");
@@ -1126,7 +1340,8 @@ EmitRequest decode_emit_request(std::string_view body) {
     auto op = map.op();
     if (op == "emit") return read_emit(map);
     if (op == "stats") return StatsRequest{map.number_or_none("req").value_or(0)};
-    unknown_op(map, op, "\"emit\" or \"stats\"");
+    if (op == "ready") return read_ready(map);
+    unknown_op(map, op, "\"emit\", \"stats\" or \"ready\"");
 }
 
 EmitResponse decode_emit_response(std::string_view body) {
@@ -1137,13 +1352,15 @@ EmitResponse decode_emit_response(std::string_view body) {
         return Ack{map.number("req"), map.text("id"), map.number("seq"),
                    map.time("emitted_at")};
     }
-    if (op == "result") {
-        return Result{map.number("req"), map.text("id"), read_outcome(map),
-                      read_answers(map)};
-    }
+    if (op == "result") return read_result(map);
     if (op == "stats_ok") return StatsOk{map.number("req"), read_stats(map)};
+    if (op == "ready_ok") {
+        return ReadyOk{map.number("req"), map.text("name"), map.flag("ready"),
+                       map.number("hooks")};
+    }
     if (op == "error") return read_error(map);
-    unknown_op(map, op, "\"ack\", \"result\", \"stats_ok\" or \"error\"");
+    unknown_op(map, op,
+               "\"ack\", \"result\", \"stats_ok\", \"ready_ok\" or \"error\"");
 }
 
 }  // namespace hookbus

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,12 +16,20 @@
 #include <hookbus/curve.hpp>
 #include <hookbus/endpoints.hpp>
 #include <hookbus/log.hpp>
+#include <hookbus/protocol.hpp>
 
 namespace zmq {
 class context_t;
 }
 
 namespace hookbus {
+
+/// The reply and failure policies a wait gets when its emitter leaves them out
+/// (docs/protocol.md section 13.3).
+struct NamePolicy {
+    Expect expect = Expect::first;
+    OnFailure on_failure = OnFailure::open;
+};
 
 /// Everything a broker can be told. The defaults are those of `hookbusd`.
 struct BrokerConfig {
@@ -37,6 +46,13 @@ struct BrokerConfig {
     std::size_t max_pending = 100000;
     /// Hook registrations (live or awaiting their subscription) at most.
     std::size_t max_hooks = 10000;
+    /// Waits in progress that may expect one hook before it is cut off for lagging
+    /// (section 13.4); 0 never cuts a hook off.
+    std::size_t max_owed = 10000;
+    /// Policies for waits whose emitter leaves them out: `policies` per event name,
+    /// `default_policy` for every other name.
+    NamePolicy default_policy;
+    std::map<std::string, NamePolicy> policies;
     /// ZeroMQ heartbeats on all sockets: a silent peer is dropped after the timeout.
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds heartbeat_timeout{3000};

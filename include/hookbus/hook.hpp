@@ -91,7 +91,7 @@ struct ReplyCounts {
 struct HookOptions {
     /// The name this hook gives itself; emitters see it with each answer.
     std::string name;
-    /// Event names this hook answers (at least one).
+    /// Event names this hook answers (see also `observe`, below).
     std::vector<std::string> events;
     /// Events and replies endpoints; empty fields mean default_endpoints().
     Endpoints endpoints;
@@ -107,6 +107,10 @@ struct HookOptions {
     /// call reads it (next(), wait_ready(), reply(), flush_replies()); exceptions
     /// it throws leave through that call. May be empty.
     std::function<void(const Verdict&)> on_verdict;
+    /// Event names this hook receives but never answers (an auditor, a logger): it
+    /// is never expected to answer them nor counted for them. At least one name in
+    /// `events` or `observe`.
+    std::vector<std::string> observe;
 };
 
 /// Subscribes to its names, announces itself, yields events and answers them.

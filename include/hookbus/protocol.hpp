@@ -38,11 +38,23 @@ struct Timestamp {
 /// The wall clock now, as a Timestamp.
 Timestamp wall_now();
 
-/// How many answers a waiting emitter wants.
+/// The reply policy of a wait (wire key `expect`): how many answers it wants.
 enum class Expect { first, all };
 
+/// The failure policy of a wait: what a missing answer counts as (section 13.2).
+enum class OnFailure { open, closed };
+
 /// What became of a wait, as the broker reports it.
-enum class WaitOutcome { replied, timed_out, no_hook };
+enum class WaitOutcome { replied, timed_out, incomplete, no_hook };
+
+/// The verdict of a wait (wire key `verdict`).
+enum class Decision { allowed, vetoed };
+
+/// Who settled the verdict (wire key `decided_by`).
+enum class DecidedBy { hook, policy };
+
+/// Why an expected hook did not answer (section 13.2).
+enum class MissingWhy { timed_out, died, left, lagged };
 
 /// Error codes of the `error` response (section 7).
 enum class ErrorCode {
@@ -59,7 +71,18 @@ enum class ErrorCode {
 };
 
 std::string_view to_string(Expect);
+std::string_view to_string(OnFailure);
 std::string_view to_string(WaitOutcome);
+std::string_view to_string(Decision);
+std::string_view to_string(DecidedBy);
+std::string_view to_string(MissingWhy);
+/// Parses "first"/"all" (and "open"/"closed"); nullopt for anything else.
+std::optional<Expect> expect_from(std::string_view);
+std::optional<OnFailure> on_failure_from(std::string_view);
+
+/// The veto reason of a reply: its `abort` when that is a non-empty string, the JSON
+/// text of any other value except null and false, and nullopt when it does not veto.
+std::optional<std::string> veto_reason(std::string_view reply_json);
 std::string_view to_string(ErrorCode);
 /// Parses a wire error code; unknown text maps to ErrorCode::unknown.
 ErrorCode error_code_from(std::string_view);
@@ -99,7 +122,8 @@ struct Welcome {
 struct Hello {
     std::string instance;
     std::string hook;
-    std::vector<std::string> events;
+    std::vector<std::string> events;   ///< names it answers
+    std::vector<std::string> observe;  ///< names it receives but never answers
 };
 
 struct Reply {
@@ -123,6 +147,9 @@ struct HelloOk {
 struct ReplyAck {
     std::string id;
     bool accepted = false;
+    /// False when the reply named an instance the broker does not count as live:
+    /// the hook should send hello again (section 13.4).
+    bool registered = true;
 };
 
 struct ByeOk {
@@ -137,11 +164,20 @@ struct Emit {
     std::string payload_json;
     bool wait = false;
     std::optional<std::uint64_t> timeout_ms;  ///< nullopt: the broker's default
-    Expect expect = Expect::first;
+    std::optional<Expect> expect;             ///< nullopt: the broker's default
+    std::optional<OnFailure> on_failure;      ///< nullopt: the broker's default
 };
 
 struct StatsRequest {
     std::uint64_t req = 0;
+};
+
+/// Asks to be told when at least `hooks` live hooks answer `name` (section 6.2).
+struct Ready {
+    std::uint64_t req = 0;
+    std::string name;
+    std::uint64_t hooks = 1;
+    std::uint64_t timeout_ms = 0;
 };
 
 // ---- emit socket: broker -> emitter ----------------------------------------
@@ -158,6 +194,21 @@ struct Answer {
     std::string hook;
     std::string instance;
     std::string reply_json;
+    std::uint64_t latency_us = 0;  ///< from publishing the event to reading this
+};
+
+/// One veto of a result: a hook's own, or one the failure policy added.
+struct Veto {
+    std::string hook;
+    std::string instance;
+    std::string reason;
+};
+
+/// An expected hook that did not answer.
+struct Missing {
+    std::string hook;
+    std::string instance;
+    MissingWhy why = MissingWhy::timed_out;
 };
 
 struct Result {
@@ -165,6 +216,19 @@ struct Result {
     std::string id;
     WaitOutcome outcome = WaitOutcome::timed_out;
     std::vector<Answer> replies;
+    Expect expect = Expect::first;
+    OnFailure on_failure = OnFailure::open;
+    Decision verdict = Decision::allowed;
+    DecidedBy decided_by = DecidedBy::hook;
+    std::vector<Veto> vetoes;
+    std::vector<Missing> missing;
+};
+
+struct ReadyOk {
+    std::uint64_t req = 0;
+    std::string name;
+    bool ready = false;
+    std::uint64_t hooks = 0;
 };
 
 struct StatsOk {
@@ -182,8 +246,8 @@ struct Error {
 
 using HookRequest = std::variant<Hello, Reply, Bye>;
 using HookResponse = std::variant<HelloOk, ReplyAck, ByeOk, Error>;
-using EmitRequest = std::variant<Emit, StatsRequest>;
-using EmitResponse = std::variant<Ack, Result, StatsOk, Error>;
+using EmitRequest = std::variant<Emit, StatsRequest, Ready>;
+using EmitResponse = std::variant<Ack, Result, StatsOk, ReadyOk, Error>;
 using Published = std::variant<Event, Welcome>;
 
 /// Thrown by every decoder for input that does not follow the protocol. Carries the
@@ -215,7 +279,9 @@ std::string encode(const ReplyAck&);
 std::string encode(const ByeOk&);
 std::string encode(const Emit&);
 std::string encode(const StatsRequest&);
+std::string encode(const Ready&);
 std::string encode(const Ack&);
+std::string encode(const ReadyOk&);
 std::string encode(const Result&);
 std::string encode(const StatsOk&);
 std::string encode(const Error&);
@@ -232,7 +298,9 @@ void encode(const ReplyAck&, std::string& out);
 void encode(const ByeOk&, std::string& out);
 void encode(const Emit&, std::string& out);
 void encode(const StatsRequest&, std::string& out);
+void encode(const Ready&, std::string& out);
 void encode(const Ack&, std::string& out);
+void encode(const ReadyOk&, std::string& out);
 void encode(const Result&, std::string& out);
 void encode(const StatsOk&, std::string& out);
 void encode(const Error&, std::string& out);

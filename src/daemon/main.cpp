@@ -12,9 +12,12 @@
 #include <exception>
 #include <hookbus/broker.hpp>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "duration.hpp"
 
@@ -73,6 +76,79 @@ void add_duration(CLI::App& app, const std::string& flag, std::chrono::milliseco
         ->type_name("DURATION");
 }
 
+// Splits NAME=VALUE; NAME is an event name or `*`.
+std::pair<std::string, std::string> name_and_value(const std::string& flag,
+                                                   const std::string& text) {
+    const auto equals = text.find('=');
+    if (equals == std::string::npos) {
+        throw CLI::ValidationError(flag, "expected NAME=VALUE (NAME an event name or *), "
+                                         "got '" + text + "'");
+    }
+    auto name = text.substr(0, equals);
+    if (name != "*" && !hookbus::valid_event_name(name)) {
+        throw CLI::ValidationError(flag, "'" + name + "' is neither an event name nor *");
+    }
+    return {std::move(name), text.substr(equals + 1)};
+}
+
+// What --policy and --on-failure said about one name (or `*`); a name's own policy
+// is completed from `*` once every flag has been read, whatever their order.
+struct PolicyFlags {
+    std::optional<hookbus::Expect> expect;
+    std::optional<hookbus::OnFailure> on_failure;
+};
+using PolicyOverrides = std::map<std::string, PolicyFlags>;
+
+// --policy NAME=first|all and --on-failure NAME=open|closed, repeatable: the
+// defaults of waits that leave a policy out (docs/protocol.md section 13.3).
+void add_policies(CLI::App& app, PolicyOverrides& overrides) {
+    app.add_option_function<std::vector<std::string>>(
+           "--policy",
+           [&overrides](const std::vector<std::string>& texts) {
+               for (const auto& text : texts) {
+                   auto [name, value] = name_and_value("--policy", text);
+                   const auto expect = hookbus::expect_from(value);
+                   if (!expect) {
+                       throw CLI::ValidationError("--policy", "'" + value +
+                                                                  "' is not first or all");
+                   }
+                   overrides[name].expect = *expect;
+               }
+           },
+           "reply policy of waits on NAME that give none: first or all (repeatable; "
+           "* for every other name)")
+        ->type_name("NAME=POLICY");
+    app.add_option_function<std::vector<std::string>>(
+           "--on-failure",
+           [&overrides](const std::vector<std::string>& texts) {
+               for (const auto& text : texts) {
+                   auto [name, value] = name_and_value("--on-failure", text);
+                   const auto on_failure = hookbus::on_failure_from(value);
+                   if (!on_failure) {
+                       throw CLI::ValidationError("--on-failure",
+                                                  "'" + value + "' is not open or closed");
+                   }
+                   overrides[name].on_failure = *on_failure;
+               }
+           },
+           "what a missing answer counts as for waits on NAME that give none: open (no "
+           "veto) or closed (a veto) (repeatable; * for every other name)")
+        ->type_name("NAME=POLICY");
+}
+
+void apply_policies(const PolicyOverrides& overrides, hookbus::BrokerConfig& config) {
+    if (const auto star = overrides.find("*"); star != overrides.end()) {
+        config.default_policy.expect = star->second.expect.value_or(hookbus::Expect::first);
+        config.default_policy.on_failure =
+            star->second.on_failure.value_or(hookbus::OnFailure::open);
+    }
+    for (const auto& [name, given] : overrides) {
+        if (name == "*") continue;
+        config.policies[name] = {given.expect.value_or(config.default_policy.expect),
+                                 given.on_failure.value_or(config.default_policy.on_failure)};
+    }
+}
+
 struct Flags {
     hookbus::BrokerConfig config;
     std::string dir;
@@ -80,6 +156,7 @@ struct Flags {
     std::string curve_secret;
     std::string allowed_keys;
     bool insecure = false;
+    PolicyOverrides policies;
 };
 
 void add_flags(CLI::App& app, Flags& flags) {
@@ -111,6 +188,10 @@ void add_flags(CLI::App& app, Flags& flags) {
         ->check(CLI::PositiveNumber);
     app.add_option("--max-hooks", config.max_hooks, "hook registrations at most")
         ->check(CLI::PositiveNumber);
+    app.add_option("--max-owed", config.max_owed,
+                   "waits that may expect one hook before it is cut off for lagging "
+                   "(0: never)");
+    add_policies(app, flags.policies);
     add_duration(app, "--heartbeat-interval", config.heartbeat_interval,
                  "ZeroMQ heartbeat interval");
     add_duration(app, "--heartbeat-timeout", config.heartbeat_timeout,
@@ -225,6 +306,7 @@ int main(int argc, char** argv) {
     Flags flags;
     add_flags(app, flags);
     CLI11_PARSE(app, argc, argv);
+    apply_policies(flags.policies, flags.config);
 
     if (flags.config.max_timeout < flags.config.default_timeout) {
         std::cerr << "hookbusd: --default-timeout must not exceed --max-timeout\n";

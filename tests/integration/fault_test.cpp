@@ -115,7 +115,7 @@ class Fault : public ::testing::Test {
     TempDir dir_;
 };
 
-TEST_F(Fault, HookKilledWhileHoldingAnEventTimesOutAtTheDeadline) {
+TEST_F(Fault, SilentHookTimesOutAtTheDeadline) {
     auto daemon = start_daemon();
     auto sleeper = cli_hook(*daemon, "sleeper", holding_script());
     auto sender = emitter(*daemon);
@@ -123,17 +123,61 @@ TEST_F(Fault, HookKilledWhileHoldingAnEventTimesOutAtTheDeadline) {
     const auto started = Clock::now();
     sender->start("capture", "{}", wait_timeout);
     ASSERT_TRUE(holding()) << sleeper->log();
-    sleeper->process().signal(SIGKILL);
     const auto done = sender->next(wait_timeout + 10s);
     const auto elapsed = Clock::now() - started;
 
     ASSERT_TRUE(done);
     EXPECT_EQ(done->outcome.status, Status::timed_out);
+    ASSERT_EQ(done->outcome.missing.size(), 1u);
+    EXPECT_EQ(done->outcome.missing[0].hook, "sleeper");
+    EXPECT_EQ(done->outcome.missing[0].why, MissingWhy::timed_out);
     EXPECT_GE(elapsed, wait_timeout);
     EXPECT_LE(elapsed, wait_timeout + deadline_slack);
     std::cout << "[ figure ] timed_out " << ms_text(elapsed - wait_timeout)
               << " after the deadline\n";
 }
+
+// A hook that dies holding an event settles its part of the wait at once, by the
+// failure policy, instead of leaving the emitter to wait out the deadline.
+class KilledMidEvent : public Fault, public ::testing::WithParamInterface<OnFailure> {};
+
+TEST_P(KilledMidEvent, SettlesTheWaitAtOnceByTheFailurePolicy) {
+    constexpr auto long_timeout = 30s;
+    auto daemon = start_daemon();
+    auto sleeper = cli_hook(*daemon, "sleeper", holding_script());
+    auto sender = emitter(*daemon);
+
+    sender->start("capture", "{}", long_timeout, {Expect::all, GetParam()});
+    ASSERT_TRUE(holding()) << sleeper->log();
+    const auto killed = Clock::now();
+    sleeper->process().signal(SIGKILL);
+    const auto done = sender->next(long_timeout + 10s);
+    const auto elapsed = Clock::now() - killed;
+
+    ASSERT_TRUE(done);
+    const auto& outcome = done->outcome;
+    EXPECT_EQ(outcome.status, Status::incomplete);
+    EXPECT_LT(elapsed, long_timeout);
+    ASSERT_EQ(outcome.missing.size(), 1u);
+    EXPECT_EQ(outcome.missing[0].hook, "sleeper");
+    EXPECT_EQ(outcome.missing[0].why, MissingWhy::died);
+    EXPECT_EQ(outcome.decided_by, DecidedBy::policy);
+    if (GetParam() == OnFailure::closed) {
+        EXPECT_EQ(outcome.verdict, Decision::vetoed);
+        ASSERT_EQ(outcome.vetoes.size(), 1u);
+        EXPECT_NE(outcome.vetoes[0].reason.find("died"), std::string::npos);
+    } else {
+        EXPECT_EQ(outcome.verdict, Decision::allowed);
+        EXPECT_TRUE(outcome.vetoes.empty());
+    }
+    std::cout << "[ figure ] on_failure " << to_string(GetParam()) << ": settled "
+              << ms_text(elapsed) << " after the kill, deadline " << long_timeout.count()
+              << " s\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, KilledMidEvent,
+                         ::testing::Values(OnFailure::open, OnFailure::closed),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST_F(Fault, HookKilledWhileHoldingAnEventStopsCountingAtOnceOnIpc) {
     auto daemon = start_daemon();

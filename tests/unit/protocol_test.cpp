@@ -111,6 +111,8 @@ std::string kind_of(const ReplyAck&) { return "reply_ack"; }
 std::string kind_of(const ByeOk&) { return "bye_ok"; }
 std::string kind_of(const Emit&) { return "emit"; }
 std::string kind_of(const StatsRequest&) { return "stats"; }
+std::string kind_of(const Ready&) { return "ready"; }
+std::string kind_of(const ReadyOk&) { return "ready_ok"; }
 std::string kind_of(const Ack&) { return "ack"; }
 std::string kind_of(const Result&) { return "result"; }
 std::string kind_of(const StatsOk&) { return "stats_ok"; }
@@ -272,6 +274,43 @@ TEST(Codec, EmitOmitsAbsentTimeout) {
     EXPECT_FALSE(round_trip(emit, decode_emit_request).timeout_ms.has_value());
 }
 
+TEST(Codec, EmitOmitsPoliciesLeftToTheBroker) {
+    Emit emit{3, "capture", "{}", true, 100};
+    auto fields = json::from_msgpack(encode(emit));
+    EXPECT_FALSE(fields.contains("expect"));
+    EXPECT_FALSE(fields.contains("on_failure"));
+    emit.on_failure = OnFailure::closed;
+    auto decoded = round_trip(emit, decode_emit_request);
+    EXPECT_FALSE(decoded.expect.has_value());
+    EXPECT_EQ(decoded.on_failure, OnFailure::closed);
+}
+
+TEST(Codec, HelloCarriesObservedNamesOnlyWhenThereAreSome) {
+    Hello hello{"h1", "audit", {"capture"}, {}};
+    EXPECT_FALSE(json::from_msgpack(encode(hello)).contains("observe"));
+    hello.observe = {"merge"};
+    auto decoded = std::get<Hello>(decode_hook_request(encode(hello)));
+    EXPECT_EQ(decoded.observe, std::vector<std::string>{"merge"});
+}
+
+TEST(Codec, ReplyAckSaysUnregisteredOnlyWhenItIs) {
+    EXPECT_FALSE(json::from_msgpack(encode(ReplyAck{event_id, true})).contains(
+        "registered"));
+    EXPECT_FALSE(round_trip(ReplyAck{event_id, false, false}, decode_hook_response)
+                     .registered);
+}
+
+TEST(Codec, VetoReasonReadsAbort) {
+    EXPECT_EQ(veto_reason(R"({"abort":"no"})"), "no");
+    EXPECT_EQ(veto_reason(R"({"abort":""})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({"abort":null,"x":1})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({"abort":false})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({"abort":true})"), "true");
+    EXPECT_EQ(veto_reason(R"({"abort":{"code":3}})"), R"({"code":3})");
+    EXPECT_EQ(veto_reason(R"({"ok":"abort"})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({})"), std::nullopt);
+}
+
 TEST(Codec, StatsRequestRoundTrips) {
     EXPECT_EQ(round_trip(StatsRequest{5}, decode_emit_request).req, 5u);
 }
@@ -285,11 +324,42 @@ TEST(Codec, AckRoundTrips) {
 
 TEST(Codec, ResultRoundTripsItsAnswers) {
     Result result{
-        2, event_id, WaitOutcome::replied, {{"a", "h1", "{}"}, {"b", "", "{}"}}};
+        2, event_id, WaitOutcome::replied, {{"a", "h1", "{}", 7}, {"b", "", "{}", 9}}};
     auto decoded = round_trip(result, decode_emit_response);
     EXPECT_EQ(decoded.outcome, WaitOutcome::replied);
     ASSERT_EQ(decoded.replies.size(), 2u);
     EXPECT_EQ(decoded.replies[1].hook, "b");
+    EXPECT_EQ(decoded.replies[1].latency_us, 9u);
+}
+
+TEST(Codec, ResultRoundTripsItsVerdict) {
+    Result result{3, event_id, WaitOutcome::incomplete, {}};
+    result.expect = Expect::all;
+    result.on_failure = OnFailure::closed;
+    result.verdict = Decision::vetoed;
+    result.decided_by = DecidedBy::policy;
+    result.vetoes = {{"a", "h1", "hook a died"}};
+    result.missing = {{"a", "h1", MissingWhy::died}, {"b", "h2", MissingWhy::lagged}};
+    auto decoded = round_trip(result, decode_emit_response);
+    EXPECT_EQ(decoded.outcome, WaitOutcome::incomplete);
+    EXPECT_EQ(decoded.expect, Expect::all);
+    EXPECT_EQ(decoded.on_failure, OnFailure::closed);
+    EXPECT_EQ(decoded.verdict, Decision::vetoed);
+    EXPECT_EQ(decoded.decided_by, DecidedBy::policy);
+    ASSERT_EQ(decoded.vetoes.size(), 1u);
+    EXPECT_EQ(decoded.vetoes[0].reason, "hook a died");
+    ASSERT_EQ(decoded.missing.size(), 2u);
+    EXPECT_EQ(decoded.missing[1].why, MissingWhy::lagged);
+}
+
+TEST(Codec, ReadyAndReadyOkRoundTrip) {
+    auto ready = round_trip(Ready{4, "capture", 3, 250}, decode_emit_request);
+    EXPECT_EQ(ready.name, "capture");
+    EXPECT_EQ(ready.hooks, 3u);
+    EXPECT_EQ(ready.timeout_ms, 250u);
+    auto ok = round_trip(ReadyOk{4, "capture", true, 3}, decode_emit_response);
+    EXPECT_TRUE(ok.ready);
+    EXPECT_EQ(ok.hooks, 3u);
 }
 
 TEST(Codec, StatsOkRoundTripsNestedStats) {
@@ -525,7 +595,7 @@ TEST(Codec, TreatsNilOptionalFieldsAsAbsent) {
     auto emit = std::get<Emit>(decode_emit_request(body));
     EXPECT_EQ(emit.req, 0u);
     EXPECT_FALSE(emit.timeout_ms.has_value());
-    EXPECT_EQ(emit.expect, Expect::first);
+    EXPECT_FALSE(emit.expect.has_value());
 }
 
 // ---- names, ids, enums --------------------------------------------------------------
