@@ -57,7 +57,25 @@ struct Request {
     std::string body;      ///< emptied once sent
     bool started = false;  ///< from start(): next() hands it back
     std::chrono::milliseconds budget{0};  ///< the client deadline, for the message
+    bool fail_closed = false;  ///< a wait that asked for on_failure closed
 };
+
+bool broker_decided(Status status) {
+    return status == Status::replied || status == Status::timed_out ||
+           status == Status::incomplete || status == Status::no_hook;
+}
+
+// A wait that asked to fail closed and got no verdict from the broker (unreachable,
+// overloaded, shutting down, refused) is vetoed here, by the same policy.
+void veto_locally(Outcome& outcome) {
+    outcome.on_failure = OnFailure::closed;
+    outcome.verdict = Decision::vetoed;
+    outcome.decided_by = DecidedBy::policy;
+    outcome.vetoes.push_back({"", "",
+                              "no verdict from the broker (" +
+                                  std::string(to_string(outcome.status)) +
+                                  "), on_failure closed"});
+}
 
 /// A client deadline and its request; ordered so that the heap's top is the soonest.
 using Deadline = std::pair<Clock::time_point, std::uint64_t>;
@@ -233,6 +251,7 @@ std::uint64_t Emitter::Impl::submit_wait(std::string_view name,
     request.on_failure = policy.on_failure;
     auto body = checked_body(request);
     submit(request.req, std::move(body), timeout + options.grace, started);
+    pending.at(request.req).fail_closed = policy.on_failure == OnFailure::closed;
     return request.req;
 }
 
@@ -240,6 +259,9 @@ void Emitter::Impl::finish(std::uint64_t req, Finished done) {
     auto it = pending.find(req);
     if (it == pending.end()) return;  // stale: already expired, or not ours
     bool started = it->second.started;
+    if (it->second.fail_closed && !broker_decided(done.outcome.status)) {
+        veto_locally(done.outcome);
+    }
     pending.erase(it);
     if (started) {
         --started_pending;

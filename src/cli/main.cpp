@@ -39,11 +39,15 @@ constexpr int exit_refused = 6;
 constexpr milliseconds signal_check{200};
 
 constexpr const char* footer = R"(Exit codes:
-  0  published, or replied without a veto (stats, tail, hook: success)
-  1  vetoed: some hook's reply has a non-empty "abort"
+  0  published, or replied without a veto (wait: the hooks are ready; stats, hooks,
+     tail, hook: success)
+  1  vetoed: a hook's reply has a non-empty "abort", or --on-failure closed counted
+     a missing answer as a veto
   2  bad usage: unknown flag, bad name, bad JSON or duration, a key file that does
      not load (or keygen would overwrite one)
-  3  timed out: no answer before --timeout
+  3  timed out: an answer was missing at --timeout, or an expected hook died, left
+     or lagged before answering (and the failure policy did not veto); wait: fewer
+     hooks than --hooks before --timeout
   4  no hook: no live hook answers this name; nothing was published
   5  broker unreachable: no answer within the client's own deadline
   6  refused: the broker refused the request, is overloaded or is shutting down
@@ -214,8 +218,21 @@ struct EmitArgs {
     std::string json = "{}";
     bool wait = false;
     bool all = false;
+    std::string policy;      ///< "", first or all; "" leaves it to the broker
+    std::string on_failure;  ///< "", open or closed
     std::string timeout = "5s";
 };
+
+hookbus::WaitPolicy policy_of(const EmitArgs& args) {
+    hookbus::WaitPolicy policy;
+    if (args.all && args.policy == "first")
+        throw UsageError("--all and --policy first contradict each other");
+    if (args.all || !args.policy.empty())
+        policy.expect = hookbus::expect_from(args.all ? "all" : args.policy);
+    if (!args.on_failure.empty())
+        policy.on_failure = hookbus::on_failure_from(args.on_failure);
+    return policy;
+}
 
 std::string payload_of(const EmitArgs& args) {
     std::string text = args.json;
@@ -233,11 +250,29 @@ Json outcome_json(const hookbus::Outcome& outcome) {
     for (const auto& answer : outcome.replies) {
         replies.push_back({{"hook", answer.hook},
                            {"instance", answer.instance},
-                           {"reply", parse_or_raw(answer.reply_json)}});
+                           {"reply", parse_or_raw(answer.reply_json)},
+                           {"latency_us", answer.latency_us}});
+    }
+    Json vetoes = Json::array();
+    for (const auto& veto : outcome.vetoes) {
+        vetoes.push_back(
+            {{"hook", veto.hook}, {"instance", veto.instance}, {"reason", veto.reason}});
+    }
+    Json missing = Json::array();
+    for (const auto& gone : outcome.missing) {
+        missing.push_back({{"hook", gone.hook},
+                           {"instance", gone.instance},
+                           {"why", std::string(hookbus::to_string(gone.why))}});
     }
     return Json{{"outcome", std::string(hookbus::to_string(outcome.status))},
                 {"id", outcome.id},
+                {"verdict", std::string(hookbus::to_string(outcome.verdict))},
+                {"decided_by", std::string(hookbus::to_string(outcome.decided_by))},
+                {"policy", std::string(hookbus::to_string(outcome.expect))},
+                {"on_failure", std::string(hookbus::to_string(outcome.on_failure))},
                 {"replies", replies},
+                {"vetoes", vetoes},
+                {"missing", missing},
                 {"abort", outcome.abort()}};
 }
 
@@ -246,6 +281,11 @@ int answered_exit(const hookbus::Outcome& outcome, const EmitArgs& args,
     std::cout << outcome_json(outcome).dump() << std::endl;
     if (outcome.vetoed()) return exit_vetoed;
     if (outcome.status == hookbus::Status::replied) return exit_ok;
+    if (outcome.status == hookbus::Status::incomplete) {
+        fail("'" + args.name + "' is missing answers: an expected hook died, left or "
+             "lagged before answering (see \"missing\")");
+        return exit_timed_out;
+    }
     if (outcome.status == hookbus::Status::no_hook) {
         fail("no live hook answers '" + args.name + "'; start one, e.g. hookbus hook " +
              args.name + " -- COMMAND");
@@ -272,11 +312,11 @@ int run_emit(const EmitArgs& args, const hookbus::Endpoints& endpoints,
         std::cout << outcome.id << std::endl;
         return exit_ok;
     }
-    auto expect = args.all ? hookbus::Expect::all : hookbus::Expect::first;
-    auto outcome = emitter.emit_and_wait(args.name, payload, timeout, expect);
+    auto outcome = emitter.emit_and_wait(args.name, payload, timeout, policy_of(args));
     switch (outcome.status) {
         case hookbus::Status::replied:
         case hookbus::Status::timed_out:
+        case hookbus::Status::incomplete:
         case hookbus::Status::no_hook:
             return answered_exit(outcome, args, timeout);
         default:
@@ -500,6 +540,81 @@ int run_stats(const hookbus::Endpoints& endpoints,
     return exit_ok;
 }
 
+// ---- wait -----------------------------------------------------------------------
+
+struct WaitArgs {
+    std::string name;
+    std::uint64_t hooks = 1;
+    std::string timeout = "10s";
+};
+
+int run_wait(const WaitArgs& args, const hookbus::Endpoints& endpoints,
+             const std::optional<hookbus::Curve>& curve) {
+    auto timeout = duration_flag("--timeout", args.timeout);
+    hookbus::EmitterOptions options;
+    options.endpoint = endpoints.emit;
+    options.curve = curve;
+    hookbus::Emitter emitter(options);
+    const auto readiness = emitter.wait_ready(args.name, args.hooks, timeout);
+    if (readiness.status == hookbus::Status::unreachable) {
+        fail(unreachable_message(endpoints.emit, timeout + options.grace));
+        return exit_unreachable;
+    }
+    if (readiness.status != hookbus::Status::ok) {
+        hookbus::Outcome outcome;
+        outcome.status = readiness.status;
+        outcome.error_message = readiness.error_message;
+        return report_failure(outcome, endpoints.emit, timeout);
+    }
+    std::cout << readiness.hooks << " of " << args.hooks << " hooks answer '"
+              << args.name << "'" << std::endl;
+    if (readiness.ready) return exit_ok;
+    fail("fewer than " + std::to_string(args.hooks) + " hooks answer '" + args.name +
+         "' after " + format_duration(timeout) + "; is every hook running?");
+    return exit_timed_out;
+}
+
+// ---- hooks ----------------------------------------------------------------------
+
+std::string joined(const Json& names) {
+    std::string text;
+    for (const auto& name : names) {
+        text += (text.empty() ? "" : ",") + name.get<std::string>();
+    }
+    return text.empty() ? "-" : text;
+}
+
+int run_hooks(const hookbus::Endpoints& endpoints,
+              const std::optional<hookbus::Curve>& curve) {
+    hookbus::EmitterOptions options;
+    options.endpoint = endpoints.emit;
+    options.curve = curve;
+    hookbus::Emitter emitter(options);
+    auto stats = emitter.stats();
+    if (!stats) {
+        fail(unreachable_message(endpoints.emit, options.request_timeout));
+        return exit_unreachable;
+    }
+    std::printf("%-20s %-36s %-24s %-24s %s\n", "HOOK", "INSTANCE", "ANSWERS",
+                "OBSERVES", "LAST HEARD");
+    for (const auto& hook : stats->value("hooks", nlohmann::json::array())) {
+        if (!hook.value("live", false)) continue;
+        const auto heard = hook.value("last_heard_ms", nlohmann::json());
+        const std::string ago =
+            heard.is_number() ? format_duration(milliseconds(heard.get<std::int64_t>())) +
+                                    " ago"
+                              : "-";
+        std::printf("%-20s %-36s %-24s %-24s %s\n",
+                    hook.value("hook", std::string()).c_str(),
+                    hook.value("instance", std::string()).c_str(),
+                    joined(hook.value("events", nlohmann::json::array())).c_str(),
+                    joined(hook.value("observe", nlohmann::json::array())).c_str(),
+                    ago.c_str());
+    }
+    std::fflush(stdout);
+    return exit_ok;
+}
+
 // ---- command line -----------------------------------------------------------------
 
 struct Command {
@@ -510,6 +625,9 @@ struct Command {
     EmitArgs emit;
     TailArgs tail;
     HookArgs hook;
+    WaitArgs wait;
+    CLI::App* wait_app = nullptr;
+    CLI::App* hooks_app = nullptr;
     CLI::App* emit_app = nullptr;
     CLI::App* tail_app = nullptr;
     CLI::App* hook_app = nullptr;
@@ -556,10 +674,31 @@ void add_emit(CLI::App& app, Command& command) {
     sub->add_option("json", command.emit.json, "payload JSON ('-' reads stdin)")
         ->capture_default_str();
     sub->add_flag("--wait", command.emit.wait, "wait for an answer, print it as JSON");
-    sub->add_flag("--all", command.emit.all, "with --wait: wait for every live hook");
+    sub->add_option("--policy", command.emit.policy,
+                    "with --wait: first (the first answer wins) or all (every hook "
+                    "live for the name answers); default: the broker's for the name")
+        ->check(CLI::IsMember({"first", "all"}));
+    sub->add_flag("--all", command.emit.all, "with --wait: the same as --policy all");
+    sub->add_option("--on-failure", command.emit.on_failure,
+                    "with --wait: what a missing answer counts as, open (no veto) or "
+                    "closed (a veto); default: the broker's for the name")
+        ->check(CLI::IsMember({"open", "closed"}));
     sub->add_option("--timeout", command.emit.timeout, "how long to wait, e.g. 250ms, 5s")
         ->capture_default_str();
     command.emit_app = sub;
+}
+
+void add_wait(CLI::App& app, Command& command) {
+    auto* sub = app.add_subcommand(
+        "wait", "wait until at least --hooks live hooks answer NAME (exit 0), or exit 3 "
+                "after --timeout");
+    sub->add_option("name", command.wait.name, "event name")->required();
+    sub->add_option("--hooks", command.wait.hooks, "how many hooks")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--timeout", command.wait.timeout, "how long to wait, e.g. 10s")
+        ->capture_default_str();
+    command.wait_app = sub;
 }
 
 void add_tail(CLI::App& app, Command& command) {
@@ -600,8 +739,12 @@ std::unique_ptr<CLI::App> make_app(Command& command) {
     add_emit(*app, command);
     add_tail(*app, command);
     add_hook(*app, command);
+    add_wait(*app, command);
     command.stats_app =
         app->add_subcommand("stats", "print the broker's counters as JSON");
+    command.hooks_app = app->add_subcommand(
+        "hooks", "list the live hooks: names, the events they answer or observe, and "
+                 "when each was last heard from");
     add_keygen(*app, command);
     return app;
 }
@@ -631,6 +774,8 @@ int dispatch(Command& command) {
     if (command.emit_app->parsed()) return run_emit(command.emit, endpoints, curve);
     if (command.tail_app->parsed()) return run_tail(command.tail, endpoints, curve);
     if (command.hook_app->parsed()) return run_hook(command.hook, endpoints, curve);
+    if (command.wait_app->parsed()) return run_wait(command.wait, endpoints, curve);
+    if (command.hooks_app->parsed()) return run_hooks(endpoints, curve);
     return run_stats(endpoints, curve);
 }
 

@@ -63,11 +63,11 @@ class Cli : public ::testing::Test {
         return argv;
     }
 
-    void start_broker() {
+    void start_broker(const std::vector<std::string>& flags = {}) {
         std::filesystem::remove(dir_.file("emit"));
         broker_log_ = file("hookbusd");
-        broker_ = std::make_unique<ChildProcess>(with_dir(HOOKBUSD_PATH, {}), broker_log_,
-                                                 broker_log_ + ".err");
+        broker_ = std::make_unique<ChildProcess>(with_dir(HOOKBUSD_PATH, flags),
+                                                 broker_log_, broker_log_ + ".err");
         ASSERT_TRUE(wait_until([&] {
             return std::filesystem::exists(dir_.file("emit"));
         })) << read_text_file(broker_log_ + ".err");
@@ -287,4 +287,83 @@ TEST_F(Cli, StatsPrintsTheBrokersCounters) {
     EXPECT_EQ(stats["events_emitted"], 1);
     EXPECT_EQ(stats["replies_accepted"], 1);
     EXPECT_EQ(stats["hooks"][0]["hook"], "guard");
+}
+
+TEST_F(Cli, PolicyAllUnderClosedVetoesWhenAHookStaysSilent) {
+    hook(R"(cat >/dev/null; echo '{"ok":true}')");
+    hook("sleep 30");
+    auto run = cli({"emit", "capture", "--wait", "--policy", "all", "--on-failure",
+                    "closed", "--timeout", "1s"});
+    ASSERT_EQ(run.code, 1) << run.err;
+    auto outcome = Json::parse(run.out);
+    EXPECT_EQ(outcome["outcome"], "timed_out");
+    EXPECT_EQ(outcome["verdict"], "vetoed");
+    EXPECT_EQ(outcome["decided_by"], "policy");
+    EXPECT_EQ(outcome["policy"], "all");
+    EXPECT_EQ(outcome["replies"].size(), 1u);
+    ASSERT_EQ(outcome["missing"].size(), 1u);
+    EXPECT_EQ(outcome["missing"][0]["why"], "timed_out");
+}
+
+TEST_F(Cli, PolicyAllUnderOpenExitsThreeWhenAHookStaysSilent) {
+    hook(R"(cat >/dev/null; echo '{"ok":true}')");
+    hook("sleep 30");
+    auto run = cli({"emit", "capture", "--wait", "--policy", "all", "--on-failure", "open",
+                    "--timeout", "1s"});
+    ASSERT_EQ(run.code, 3) << run.err;
+    EXPECT_EQ(Json::parse(run.out)["verdict"], "allowed");
+}
+
+TEST_F(Cli, BadPolicyIsAUsageError) {
+    auto run = cli({"emit", "capture", "--wait", "--policy", "most"});
+    EXPECT_EQ(run.code, 2);
+    EXPECT_NE(run.err.find("--policy"), std::string::npos) << run.err;
+}
+
+TEST_F(Cli, WaitExitsThreeWithoutTheHooksAndZeroOnceTheyAreLive) {
+    auto early = cli({"wait", "capture", "--hooks", "1", "--timeout", "300ms"});
+    EXPECT_EQ(early.code, 3) << early.err;
+    EXPECT_NE(early.out.find("0 of 1"), std::string::npos) << early.out;
+
+    hook(R"(cat >/dev/null; echo '{}')");
+    auto ready = cli({"wait", "capture", "--hooks", "1", "--timeout", "10s"});
+    EXPECT_EQ(ready.code, 0) << ready.err;
+    EXPECT_NE(ready.out.find("1 of 1"), std::string::npos) << ready.out;
+}
+
+TEST_F(Cli, HooksListsTheLiveHooksWithTheirNames) {
+    hook(R"(cat >/dev/null; echo '{}')", "pre_capture");
+    auto run = cli({"hooks"});
+    ASSERT_EQ(run.code, 0) << run.err;
+    const auto lines = lines_of(run.out);
+    ASSERT_EQ(lines.size(), 2u) << run.out;
+    EXPECT_NE(lines[0].find("LAST HEARD"), std::string::npos);
+    EXPECT_NE(lines[1].find("guard"), std::string::npos);
+    EXPECT_NE(lines[1].find("pre_capture"), std::string::npos);
+    EXPECT_NE(lines[1].find(" ago"), std::string::npos);
+}
+
+TEST_F(Cli, HookbusdTakesDefaultPoliciesPerName) {
+    stop(*broker_);
+    start_broker({"--policy", "capture=all", "--on-failure", "*=closed"});
+    auto stats = Json::parse(cli({"stats"}).out);
+    EXPECT_EQ(stats["policies"]["capture"]["expect"], "all");
+    EXPECT_EQ(stats["policies"]["capture"]["on_failure"], "closed");
+    EXPECT_EQ(stats["policies"]["*"]["expect"], "first");
+    EXPECT_EQ(stats["policies"]["*"]["on_failure"], "closed");
+
+    // No hook and closed by default: the policy vetoes.
+    auto run = cli({"emit", "merge", "--wait", "--timeout", "5s"});
+    EXPECT_EQ(run.code, 1) << run.err;
+    EXPECT_EQ(Json::parse(run.out)["decided_by"], "policy");
+}
+
+TEST_F(Cli, HookbusdRefusesAMalformedPolicy) {
+    const auto log = file("bad");
+    ChildProcess bad(with_dir(HOOKBUSD_PATH, {"--policy", "capture"}), log, log + ".err");
+    const auto code = bad.wait_exit(10s);
+    ASSERT_TRUE(code.has_value());
+    EXPECT_NE(*code, 0);
+    EXPECT_NE(read_text_file(log + ".err").find("NAME=VALUE"), std::string::npos)
+        << read_text_file(log + ".err");
 }
