@@ -24,19 +24,72 @@ export interface WireAnswer {
     hook: string;
     instance: string;
     reply_json: string;
+    latency_us: number;
 }
+
+export interface WireVeto {
+    hook: string;
+    instance: string;
+    reason: string;
+}
+
+export interface WireMissing {
+    hook: string;
+    instance: string;
+    why: "timed_out" | "died" | "left" | "lagged";
+}
+
+export interface WireResult {
+    req: number;
+    id: string;
+    outcome: "replied" | "timed_out" | "incomplete" | "no_hook";
+    replies: WireAnswer[];
+    expect: "first" | "all";
+    on_failure: "open" | "closed";
+    verdict: "allowed" | "vetoed";
+    decided_by: "hook" | "policy";
+    vetoes: WireVeto[];
+    missing: WireMissing[];
+}
+
+export interface WireReady {
+    req?: number;
+    name: string;
+    hooks: number;
+    timeout_ms: number;
+}
+
+export interface WireReadyOk {
+    req: number;
+    name: string;
+    ready: boolean;
+    hooks: number;
+}
+
+export const OUTCOMES: readonly ["replied", "timed_out", "incomplete", "no_hook"];
+export const MISSING_WHY: readonly ["timed_out", "died", "left", "lagged"];
+export const POLICIES: readonly ["first", "all"];
+export const ON_FAILURE: readonly ["open", "closed"];
 
 export type Published =
     ({ kind: "event"; v: 1 } & WireEvent) | ({ kind: "welcome"; v: 1 } & WireWelcome);
 
 export type HookResponse =
     | { v: 1; op: "hello_ok"; instance: string; run: number }
-    | { v: 1; op: "reply_ack"; id: string; accepted: boolean }
+    | { v: 1; op: "reply_ack"; id: string; accepted: boolean; registered?: false }
     | { v: 1; op: "bye_ok"; instance: string }
     | WireError;
 
 export type HookRequest =
-    | { v: 1; op: "hello"; instance: string; hook: string; events: string[] }
+    | {
+          v: 1;
+          op: "hello";
+          instance: string;
+          hook: string;
+          events: string[];
+          /** Present only when not empty. */
+          observe?: string[];
+      }
     | {
           v: 1;
           op: "reply";
@@ -54,11 +107,16 @@ export interface WireEmit {
     wait?: boolean;
     /** Absent or null: the broker's default. */
     timeout_ms?: number | null;
-    expect?: "first" | "all";
+    /** Absent or null: the broker's default for the name. */
+    expect?: "first" | "all" | null;
+    /** Absent or null: the broker's default for the name. */
+    on_failure?: "open" | "closed" | null;
 }
 
 export type EmitRequest =
-    ({ v: 1; op: "emit"; req: number } & WireEmit) | { v: 1; op: "stats"; req: number };
+    | ({ v: 1; op: "emit"; req: number } & WireEmit)
+    | ({ v: 1; op: "ready"; req: number } & WireReady)
+    | { v: 1; op: "stats"; req: number };
 
 export interface WireError {
     v: 1;
@@ -71,14 +129,8 @@ export interface WireError {
 
 export type EmitResponse =
     | { v: 1; op: "ack"; req: number; id: string; seq: number; emitted_at: WireTimestamp }
-    | {
-          v: 1;
-          op: "result";
-          req: number;
-          id: string;
-          outcome: "replied" | "timed_out" | "no_hook";
-          replies: WireAnswer[];
-      }
+    | ({ v: 1; op: "result" } & WireResult)
+    | ({ v: 1; op: "ready_ok" } & WireReadyOk)
     | { v: 1; op: "stats_ok"; req: number; stats: Record<string, unknown> }
     | WireError;
 
@@ -97,6 +149,7 @@ export function encodeHello(hello: {
     instance: string;
     hook: string;
     events: string[];
+    observe?: string[];
 }): Buffer;
 export function encodeReply(reply: {
     id: string;
@@ -106,12 +159,18 @@ export function encodeReply(reply: {
 }): Buffer;
 export function encodeBye(bye: { instance: string }): Buffer;
 export function encodeHelloOk(ok: { instance: string; run: number }): Buffer;
-export function encodeReplyAck(ack: { id: string; accepted: boolean }): Buffer;
+export function encodeReplyAck(ack: {
+    id: string;
+    accepted: boolean;
+    registered?: boolean;
+}): Buffer;
 export function encodeByeOk(ok: { instance: string }): Buffer;
 export function decodeHookResponse(body: Uint8Array): HookResponse;
 export function decodeHookRequest(body: Uint8Array): HookRequest;
 
 export function encodeEmit(emit: WireEmit): Buffer;
+export function encodeReady(ready: WireReady): Buffer;
+export function encodeReadyOk(ok: WireReadyOk): Buffer;
 export function encodeStats(stats?: { req?: number }): Buffer;
 export function encodeAck(ack: {
     req: number;
@@ -119,12 +178,7 @@ export function encodeAck(ack: {
     seq: number;
     emitted_at: WireTimestamp;
 }): Buffer;
-export function encodeResult(result: {
-    req: number;
-    id: string;
-    outcome: string;
-    replies: WireAnswer[];
-}): Buffer;
+export function encodeResult(result: WireResult): Buffer;
 export function encodeStatsOk(ok: {
     req: number;
     stats: Record<string, unknown>;

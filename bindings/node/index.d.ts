@@ -7,6 +7,9 @@ export const PROTOCOL_VERSION: 1;
 /** Timeout of emitAndWait() when the caller gives none, in milliseconds. */
 export const DEFAULT_WAIT_TIMEOUT: number;
 
+/** Timeout of waitReady() when the caller gives none, in milliseconds. */
+export const DEFAULT_READY_TIMEOUT: number;
+
 /** Seconds and nanoseconds since the Unix epoch. */
 export interface Timestamp {
     seconds: number;
@@ -27,6 +30,7 @@ export type Payload = string | number | boolean | null | object | unknown[];
 export type Status =
     | "replied"
     | "timed_out"
+    | "incomplete"
     | "no_hook"
     | "unreachable"
     | "overloaded"
@@ -43,18 +47,56 @@ export interface Reply<T = Record<string, unknown>> {
     data: (T & { abort?: string }) | null;
     /** The reply as the hook sent it. */
     raw: string;
+    /** From publishing the event to the broker reading this answer, in microseconds. */
+    latencyUs: number;
 }
 
-/** The end of an emitAndWait(). */
+/** The reply policy: the first answer wins, or every expected hook answers. */
+export type Policy = "first" | "all";
+/** The failure policy: a missing answer counts as no veto (open) or a veto (closed). */
+export type OnFailure = "open" | "closed";
+
+/** A veto: a hook's own, or one the failure policy added for a missing hook. */
+export interface Veto {
+    /** The hook's name ("" for the veto of no_hook under closed). */
+    hook: string;
+    instance: string;
+    reason: string;
+}
+
+/** An expected hook that did not answer, and why. */
+export interface Missing {
+    hook: string;
+    instance: string;
+    why: "timed_out" | "died" | "left" | "lagged";
+}
+
+/**
+ * The end of an emitAndWait(). With a broker result (replied, timed_out, incomplete,
+ * no_hook) `verdict`, `decidedBy`, `policy` and `onFailure` are set; otherwise
+ * (unreachable, overloaded, shutting_down, refused) they are null and `error` is set.
+ */
 export interface Outcome<T = Record<string, unknown>> {
     status: Status;
     /** The event id; "" when nothing was published (no_hook, errors, unreachable). */
     id: string;
     /** Accepted answers in arrival order. */
     replies: Reply<T>[];
-    /** The first non-empty `abort` among the replies, or "". */
+    /** The broker's verdict; null when no result came. */
+    verdict: "allowed" | "vetoed" | null;
+    /** "hook": the answers alone decided; "policy": the failure policy did. */
+    decidedBy: "hook" | "policy" | null;
+    /** Every veto: the hooks' own in arrival order, then the failure policy's. */
+    vetoes: Veto[];
+    /** Every expected hook that did not answer. */
+    missing: Missing[];
+    /** The reply policy the broker applied. */
+    policy: Policy | null;
+    /** The failure policy the broker applied. */
+    onFailure: OnFailure | null;
+    /** The first veto's reason, or "". */
     abort: string;
-    /** True when some hook vetoed (abort is not empty). */
+    /** verdict === "vetoed". */
     vetoed: boolean;
     /** Why: set for unreachable, overloaded, shutting_down and refused. */
     error: { code: string; message: string } | null;
@@ -96,8 +138,30 @@ export function curveFromEnv(env?: Record<string, string | undefined>): Curve | 
 export interface WaitOptions {
     /** Milliseconds the broker waits for answers (default DEFAULT_WAIT_TIMEOUT). */
     timeout?: number;
-    /** "first": the first answer wins; "all": one from every live hook. */
-    expect?: "first" | "all";
+    /**
+     * "first": the first answer wins; "all": one from every hook live when the event
+     * is published. Left out: the broker's default for the name.
+     */
+    policy?: Policy;
+    /** Alias of `policy` (giving both, different, is a TypeError). */
+    expect?: Policy;
+    /** Whether a missing answer vetoes; left out: the broker's default for the name. */
+    onFailure?: OnFailure;
+}
+
+export interface ReadyOptions {
+    /** How many live hooks answering the name to wait for (default 1). */
+    hooks?: number;
+    /** Milliseconds to wait at most (default DEFAULT_READY_TIMEOUT). */
+    timeout?: number;
+}
+
+/** The end of a waitReady(). */
+export interface Readiness {
+    /** True when the count was reached. */
+    ready: boolean;
+    /** Live hooks answering the name when the broker responded. */
+    hooks: number;
 }
 
 /** Talks to a broker's emit socket; many requests may be in flight at once. */
@@ -111,7 +175,9 @@ export class Emitter {
         payload?: Payload,
         options?: WaitOptions,
     ): Promise<Outcome<T>>;
-    /** The broker's counters (protocol section 6.2). */
+    /** Waits until `hooks` live hooks answer `name` (observers do not count). */
+    waitReady(name: string, options?: ReadyOptions): Promise<Readiness>;
+    /** The broker's counters (protocol section 6.3). */
     stats(): Promise<Record<string, unknown>>;
     /** Requests still waiting for the broker. */
     readonly inFlight: number;
@@ -144,6 +210,8 @@ export type ReplyValue = ({ abort?: string } & Record<string, unknown>) | string
 
 /** An event received by a Hook. */
 export class HookEvent<P = unknown> extends Event<P> {
+    /** True for a name the hook observes: reply() then rejects with TypeError. */
+    readonly observed: boolean;
     /** Answers the event; resolves to whether the broker accepted it. */
     reply(value?: ReplyValue): Promise<boolean>;
     /** Answers with a JSON object text, sent verbatim. */
@@ -181,8 +249,10 @@ export class Subscriber implements AsyncIterable<Event> {
 export interface HookOptions extends StreamOptions {
     /** This hook's name (1..128 bytes), shown to emitters. */
     name: string;
-    /** Event names it answers (1..1024). */
-    events: string[];
+    /** Event names it answers (0..1024; with observe, at least one name). */
+    events?: string[];
+    /** Event names it receives but never answers (0..1024, none of `events`). */
+    observe?: string[];
     endpoints?: Partial<Endpoints>;
     dir?: string;
     /** Instance id; default a fresh UUID. */
@@ -209,7 +279,10 @@ export class Hook implements AsyncIterable<HookEvent> {
     constructor(options: HookOptions);
     readonly name: string;
     readonly events: string[];
+    readonly observe: string[];
     readonly instance: string;
+    /** Times the broker said this hook was cut off; each time it said hello again. */
+    readonly cutOffs: number;
     /** Whether the broker confirmed this hook and has not restarted since. */
     readonly isReady: boolean;
     /** Run id of the broker that last confirmed this hook; 0 before that. */
@@ -235,6 +308,8 @@ export class Hook implements AsyncIterable<HookEvent> {
 export interface ServeOptions extends Omit<HookOptions, "events">, RunOptions {
     /** One handler per event name. */
     handlers: Record<string, Handler>;
+    /** Names observed, not answered: their handlers see the events, answer nothing. */
+    observe?: string[];
     /** How long to wait for hello_ok (ms, default 5000). */
     readyTimeout?: number;
 }

@@ -93,6 +93,11 @@ class Fields {
         return Object.hasOwn(this.map, key);
     }
 
+    // Section 2: an optional key whose value is nil counts as absent.
+    hasValue(key) {
+        return this.has(key) && this.map[key] !== null;
+    }
+
     str(key) {
         const value = this.map[key];
         if (!this.has(key)) this.fail("bad_field", `missing field "${key}"`);
@@ -101,7 +106,19 @@ class Fields {
     }
 
     optStr(key, fallback) {
-        return this.has(key) ? this.str(key) : fallback;
+        return this.hasValue(key) ? this.str(key) : fallback;
+    }
+
+    oneOf(key, values) {
+        const value = this.str(key);
+        if (!values.includes(value)) {
+            this.fail("bad_field", `"${key}" must be ${values.map(quote).join(" or ")}`);
+        }
+        return value;
+    }
+
+    optOneOf(key, values) {
+        return this.hasValue(key) ? this.oneOf(key, values) : undefined;
     }
 
     uint(key, max = Number.MAX_SAFE_INTEGER) {
@@ -114,7 +131,7 @@ class Fields {
     }
 
     optUint(key, fallback) {
-        return this.has(key) ? this.uint(key) : fallback;
+        return this.hasValue(key) ? this.uint(key) : fallback;
     }
 
     bool(key) {
@@ -125,7 +142,7 @@ class Fields {
     }
 
     optBool(key, fallback) {
-        return this.has(key) ? this.bool(key) : fallback;
+        return this.hasValue(key) ? this.bool(key) : fallback;
     }
 
     timestamp(key) {
@@ -148,6 +165,10 @@ class Fields {
             this.fail("bad_field", `"${key}" must be an array of str`);
         }
         return [...value];
+    }
+
+    optStrArray(key) {
+        return this.hasValue(key) ? this.strArray(key) : [];
     }
 
     mapArray(key) {
@@ -174,6 +195,10 @@ class Fields {
         if (!ops.includes(op)) this.fail("unknown_op", `unknown op "${op}"`);
         return op;
     }
+}
+
+function quote(text) {
+    return `"${text}"`;
 }
 
 function isUint(value) {
@@ -287,15 +312,17 @@ function decodeEventBody(topic, body) {
 
 // ---- replies socket ----------------------------------------------------------
 
-/** Encodes `hello`: `{instance, hook, events}`. */
+/** Encodes `hello`: `{instance, hook, events, observe}`; an empty observe is left out. */
 export function encodeHello(hello) {
-    return pack({
+    const map = {
         v: PROTOCOL_VERSION,
         op: "hello",
         instance: hello.instance,
         hook: hello.hook,
-        events: hello.events,
-    });
+        events: hello.events ?? [],
+    };
+    if (hello.observe && hello.observe.length > 0) map.observe = hello.observe;
+    return pack(map);
 }
 
 /** Encodes `reply`: `{id, hook, instance, reply_json}`; no instance is written "". */
@@ -325,14 +352,16 @@ export function encodeHelloOk(ok) {
     });
 }
 
-/** Encodes `reply_ack`: `{id, accepted}`. */
+/** Encodes `reply_ack`: `{id, accepted, registered}`; registered only when false. */
 export function encodeReplyAck(ack) {
-    return pack({
+    const map = {
         v: PROTOCOL_VERSION,
         op: "reply_ack",
         id: ack.id,
         accepted: ack.accepted,
-    });
+    };
+    if (ack.registered === false) map.registered = false;
+    return pack(map);
 }
 
 /** Encodes `bye_ok`: `{instance}`. */
@@ -353,7 +382,10 @@ export function decodeHookResponse(body) {
         return { ...base, instance: fields.str("instance"), run: fields.uint("run") };
     }
     if (op === "reply_ack") {
-        return { ...base, id: fields.str("id"), accepted: fields.bool("accepted") };
+        const ack = { ...base, id: fields.str("id"), accepted: fields.bool("accepted") };
+        // Absent means true; only the false case is kept, as the canonical form has it.
+        if (!fields.optBool("registered", true)) ack.registered = false;
+        return ack;
     }
     if (op === "bye_ok") return { ...base, instance: fields.str("instance") };
     return decodeErrorFields(fields, base);
@@ -372,7 +404,9 @@ export function decodeHookRequest(body) {
             hook: fields.str("hook"),
             events: fields.strArray("events"),
         };
-        checkHello(fields, hello);
+        const observe = fields.optStrArray("observe");
+        if (observe.length > 0) hello.observe = observe;
+        checkHello(fields, hello, observe);
         return hello;
     }
     if (op === "reply") {
@@ -389,18 +423,26 @@ export function decodeHookRequest(body) {
     return { ...base, instance: fields.str("instance") };
 }
 
-function checkHello(fields, hello) {
+function checkHello(fields, hello, observe) {
     const hookBytes = Buffer.byteLength(hello.hook, "utf8");
     if (hookBytes < 1 || hookBytes > 128)
         fields.fail("bad_field", '"hook" must be 1..128 bytes');
     if (!isValidInstance(hello.instance)) {
         fields.fail("bad_field", '"instance" must be 1..64 of [A-Za-z0-9_-]');
     }
-    if (hello.events.length < 1 || hello.events.length > 1024) {
-        fields.fail("bad_field", '"events" must hold 1..1024 names');
+    for (const [key, names] of [["events", hello.events], ["observe", observe]]) {
+        if (names.length > 1024)
+            fields.fail("bad_field", `"${key}" holds over 1024 names`);
     }
-    const bad = hello.events.find((name) => !isValidEventName(name));
+    if (hello.events.length + observe.length < 1) {
+        fields.fail("bad_field", '"events" and "observe" hold no name between them');
+    }
+    const bad = [...hello.events, ...observe].find((name) => !isValidEventName(name));
     if (bad !== undefined) fields.fail("bad_name", `bad event name "${bad}"`);
+    const both = observe.find((name) => hello.events.includes(name));
+    if (both !== undefined) {
+        fields.fail("bad_field", `"${both}" is in both "events" and "observe"`);
+    }
 }
 
 function checkReply(fields, reply) {
@@ -421,8 +463,8 @@ function checkReply(fields, reply) {
 // ---- emit socket -------------------------------------------------------------
 
 /**
- * Encodes `emit`: `{req, name, payload_json, wait, timeout_ms, expect}`;
- * `timeout_ms` undefined or null leaves the timeout to the broker.
+ * Encodes `emit`: `{req, name, payload_json, wait, timeout_ms, expect, on_failure}`;
+ * `timeout_ms`, `expect` or `on_failure` undefined or null leaves it to the broker.
  */
 export function encodeEmit(emit) {
     const map = {
@@ -436,8 +478,23 @@ export function encodeEmit(emit) {
     if (emit.timeout_ms !== undefined && emit.timeout_ms !== null) {
         map.timeout_ms = emit.timeout_ms;
     }
-    map.expect = emit.expect ?? "first";
+    if (emit.expect !== undefined && emit.expect !== null) map.expect = emit.expect;
+    if (emit.on_failure !== undefined && emit.on_failure !== null) {
+        map.on_failure = emit.on_failure;
+    }
     return pack(map);
+}
+
+/** Encodes `ready`: `{req, name, hooks, timeout_ms}`. */
+export function encodeReady(ready) {
+    return pack({
+        v: PROTOCOL_VERSION,
+        op: "ready",
+        req: ready.req ?? 0,
+        name: ready.name,
+        hooks: ready.hooks,
+        timeout_ms: ready.timeout_ms,
+    });
 }
 
 /** Encodes a `stats` request: `{req}`. */
@@ -457,7 +514,11 @@ export function encodeAck(ack) {
     });
 }
 
-/** Encodes `result`: `{req, id, outcome, replies: [{hook, instance, reply_json}]}`. */
+/**
+ * Encodes `result`: `{req, id, outcome, replies: [{hook, instance, reply_json,
+ * latency_us}], expect, on_failure, verdict, decided_by, vetoes: [{hook, instance,
+ * reason}], missing: [{hook, instance, why}]}`.
+ */
 export function encodeResult(result) {
     return pack({
         v: PROTOCOL_VERSION,
@@ -469,7 +530,34 @@ export function encodeResult(result) {
             hook: answer.hook,
             instance: answer.instance ?? "",
             reply_json: answer.reply_json,
+            latency_us: answer.latency_us,
         })),
+        expect: result.expect,
+        on_failure: result.on_failure,
+        verdict: result.verdict,
+        decided_by: result.decided_by,
+        vetoes: (result.vetoes ?? []).map((veto) => ({
+            hook: veto.hook,
+            instance: veto.instance ?? "",
+            reason: veto.reason,
+        })),
+        missing: (result.missing ?? []).map((gone) => ({
+            hook: gone.hook,
+            instance: gone.instance ?? "",
+            why: gone.why,
+        })),
+    });
+}
+
+/** Encodes `ready_ok`: `{req, name, ready, hooks}`. */
+export function encodeReadyOk(ok) {
+    return pack({
+        v: PROTOCOL_VERSION,
+        op: "ready_ok",
+        req: ok.req,
+        name: ok.name,
+        ready: ok.ready,
+        hooks: ok.hooks,
     });
 }
 
@@ -496,7 +584,7 @@ export function decodeEmitResponse(body) {
     const fields = new Fields(unpackMap(body), "emit response");
     const op = fields.header({
         withReq: true,
-        ops: ["ack", "result", "stats_ok", "error"],
+        ops: ["ack", "result", "ready_ok", "stats_ok", "error"],
     });
     fields.what = op;
     const base = { v: PROTOCOL_VERSION, op, req: fields.req };
@@ -509,25 +597,63 @@ export function decodeEmitResponse(body) {
         };
     }
     if (op === "result") return decodeResultFields(fields, base);
+    if (op === "ready_ok") {
+        return {
+            ...base,
+            name: fields.str("name"),
+            ready: fields.bool("ready"),
+            hooks: fields.uint("hooks"),
+        };
+    }
     if (op === "stats_ok") return { ...base, stats: decodeStats(fields) };
     return decodeErrorFields(fields, base);
 }
 
+/** The outcomes of a `result`. */
+export const OUTCOMES = ["replied", "timed_out", "incomplete", "no_hook"];
+/** Why an expected hook is missing from a result (section 13.2). */
+export const MISSING_WHY = ["timed_out", "died", "left", "lagged"];
+/** Reply policies (`expect`) and failure policies (`on_failure`). */
+export const POLICIES = ["first", "all"];
+export const ON_FAILURE = ["open", "closed"];
+
 function decodeResultFields(fields, base) {
     const outcome = fields.str("outcome");
-    if (!["replied", "timed_out", "no_hook"].includes(outcome)) {
+    if (!OUTCOMES.includes(outcome)) {
         fields.fail("bad_field", `unknown outcome "${outcome}"`);
     }
-    const replies = fields.mapArray("replies").map((entry) => {
-        const answer = new Fields(entry, "result reply");
-        answer.req = fields.req;
-        return {
-            hook: answer.str("hook"),
-            instance: answer.optStr("instance", ""),
-            reply_json: answer.str("reply_json"),
-        };
-    });
-    return { ...base, id: fields.str("id"), outcome, replies };
+    const entries = (key, what, read) =>
+        fields.mapArray(key).map((entry) => {
+            const inner = new Fields(entry, what);
+            inner.req = fields.req;
+            return {
+                hook: inner.str("hook"),
+                instance: inner.optStr("instance", ""),
+                ...read(inner),
+            };
+        });
+    const replies = entries("replies", "result reply", (answer) => ({
+        reply_json: answer.str("reply_json"),
+        latency_us: answer.uint("latency_us"),
+    }));
+    // Required since reply policies: a result without them comes from an older
+    // broker and must not pass for "allowed" (section 6.1).
+    return {
+        ...base,
+        id: fields.str("id"),
+        outcome,
+        replies,
+        expect: fields.oneOf("expect", POLICIES),
+        on_failure: fields.oneOf("on_failure", ON_FAILURE),
+        verdict: fields.oneOf("verdict", ["allowed", "vetoed"]),
+        decided_by: fields.oneOf("decided_by", ["hook", "policy"]),
+        vetoes: entries("vetoes", "result veto", (veto) => ({
+            reason: veto.str("reason"),
+        })),
+        missing: entries("missing", "result missing", (gone) => ({
+            why: gone.oneOf("why", MISSING_WHY),
+        })),
+    };
 }
 
 function decodeStats(fields) {
@@ -558,27 +684,42 @@ function decodeErrorFields(fields, base) {
     return error;
 }
 
-/** Decodes a body the broker receives on the emit socket (emit, stats). */
+/** Decodes a body the broker receives on the emit socket (emit, ready, stats). */
 export function decodeEmitRequest(body) {
     const fields = new Fields(unpackMap(body), "emit request");
-    const op = fields.header({ withReq: true, ops: ["emit", "stats"] });
+    const op = fields.header({ withReq: true, ops: ["emit", "ready", "stats"] });
     fields.what = op;
     const base = { v: PROTOCOL_VERSION, op, req: fields.req };
     if (op === "stats") return base;
+    if (op === "ready") return decodeReadyFields(fields, base);
     const emit = {
         ...base,
         name: fields.str("name"),
         payload_json: fields.str("payload_json"),
         wait: fields.optBool("wait", false),
     };
-    if (fields.has("timeout_ms")) emit.timeout_ms = fields.uint("timeout_ms");
-    emit.expect = fields.optStr("expect", "first");
-    if (!["first", "all"].includes(emit.expect)) {
-        fields.fail("bad_field", `"expect" must be "first" or "all"`);
-    }
+    if (fields.hasValue("timeout_ms")) emit.timeout_ms = fields.uint("timeout_ms");
+    const expect = fields.optOneOf("expect", POLICIES);
+    if (expect !== undefined) emit.expect = expect;
+    const onFailure = fields.optOneOf("on_failure", ON_FAILURE);
+    if (onFailure !== undefined) emit.on_failure = onFailure;
     if (!isValidEventName(emit.name))
         fields.fail("bad_name", `bad event name "${emit.name}"`);
     if (emit.timeout_ms === 0)
         fields.fail("bad_timeout", '"timeout_ms" must be at least 1');
     return emit;
+}
+
+function decodeReadyFields(fields, base) {
+    const ready = { ...base, name: fields.str("name"), hooks: fields.uint("hooks") };
+    if (ready.hooks < 1) fields.fail("bad_field", '"hooks" must be at least 1');
+    if (!fields.hasValue("timeout_ms")) {
+        fields.fail("bad_timeout", '"timeout_ms" is required for ready');
+    }
+    ready.timeout_ms = fields.uint("timeout_ms");
+    if (!isValidEventName(ready.name))
+        fields.fail("bad_name", `bad event name "${ready.name}"`);
+    if (ready.timeout_ms === 0)
+        fields.fail("bad_timeout", '"timeout_ms" must be at least 1');
+    return ready;
 }

@@ -6,8 +6,20 @@
 
 import * as zmq from "zeromq";
 
-import { decodeEmitResponse, encodeEmit, encodeStats } from "./codec.js";
-import { BrokerUnreachableError, ClosedError, RefusedError } from "./errors.js";
+import {
+    ON_FAILURE,
+    POLICIES,
+    decodeEmitResponse,
+    encodeEmit,
+    encodeReady,
+    encodeStats,
+} from "./codec.js";
+import {
+    BrokerUnreachableError,
+    ClosedError,
+    ProtocolError,
+    RefusedError,
+} from "./errors.js";
 import { DEFAULT_MAX_MSG_SIZE, isValidEventName, resolveEndpoints } from "./protocol.js";
 import { curveSocketOptions } from "./keys.js";
 import { SEND_SLICE_MS, SendQueue, TIMED_OUT, receiveWithin } from "./sockets.js";
@@ -15,13 +27,16 @@ import { SEND_SLICE_MS, SendQueue, TIMED_OUT, receiveWithin } from "./sockets.js
 /** Timeout of emitAndWait() when the caller gives none, in milliseconds. */
 export const DEFAULT_WAIT_TIMEOUT = 5000;
 
+/** Timeout of waitReady() when the caller gives none, in milliseconds. */
+export const DEFAULT_READY_TIMEOUT = 5000;
+
 /**
  * Talks to a broker's emit socket.
  *
  *     const emitter = new Emitter();
  *     const outcome = await emitter.emitAndWait("capture", { path: "a.txt" },
  *         { timeout: 2000 });
- *     if (outcome.vetoed) return;  // a hook said no
+ *     if (outcome.vetoed) return;  // a hook said no, or the failure policy did
  */
 export class Emitter {
     constructor({
@@ -74,20 +89,19 @@ export class Emitter {
     }
 
     /**
-     * Publishes an event and waits for the answer(s): the first (`expect: "first"`)
-     * or one from every hook live for the name (`"all"`), until `timeout` ms pass.
+     * Publishes an event and waits for the answer(s) until `timeout` ms pass.
+     * `policy` (alias `expect`) is the reply policy: the first answer wins
+     * (`"first"`), or one from every hook live for the name (`"all"`); `onFailure`
+     * says whether a missing answer vetoes (`"closed"`) or not (`"open"`). Either
+     * left out is the broker's default for the name (protocol section 13.3).
      * Resolves to an Outcome; every ending, "unreachable" included, is a value.
      */
-    async emitAndWait(
-        name,
-        payload,
-        { timeout = DEFAULT_WAIT_TIMEOUT, expect = "first" } = {},
-    ) {
-        if (!Number.isInteger(timeout) || timeout < 1) {
-            throw new RangeError("timeout is a whole number of milliseconds, at least 1");
-        }
-        if (expect !== "first" && expect !== "all")
-            throw new TypeError('expect is "first" or "all"');
+    async emitAndWait(name, payload, options = {}) {
+        const { timeout = DEFAULT_WAIT_TIMEOUT, onFailure } = options;
+        checkMs("timeout", timeout);
+        const policy = pickPolicy(options);
+        if (!isUnset(onFailure) && !ON_FAILURE.includes(onFailure))
+            throw new TypeError('onFailure is "open" or "closed" (or left out)');
         const req = this.takeReq();
         const body = this.checkSize(
             encodeEmit({
@@ -96,10 +110,39 @@ export class Emitter {
                 payload_json: toPayloadJson(payload),
                 wait: true,
                 timeout_ms: timeout,
-                expect,
+                expect: policy,
+                on_failure: onFailure,
             }),
         );
-        return toOutcome(await this.request(req, body, timeout + this.grace));
+        const outcome = toOutcome(await this.request(req, body, timeout + this.grace));
+        return onFailure === "closed" ? failClosed(outcome) : outcome;
+    }
+
+    /**
+     * Waits until at least `hooks` live hooks answer `name` (observers do not
+     * count), at most `timeout` ms (protocol section 6.2). Resolves to `{ready,
+     * hooks}`: whether the count was reached and how many hooks answer the name.
+     * Rejects with BrokerUnreachableError when no response comes within timeout
+     * plus grace, and RefusedError when the broker refuses the request.
+     */
+    async waitReady(name, { hooks = 1, timeout = DEFAULT_READY_TIMEOUT } = {}) {
+        if (!Number.isInteger(hooks) || hooks < 1)
+            throw new RangeError("hooks is a whole number, at least 1");
+        checkMs("timeout", timeout);
+        const req = this.takeReq();
+        const body = encodeReady({
+            req,
+            name: checkName(name),
+            hooks,
+            timeout_ms: timeout,
+        });
+        const deadline = timeout + this.grace;
+        const response = expectOp(
+            await this.request(req, body, deadline),
+            "ready_ok",
+            deadline,
+        );
+        return { ready: response.ready, hooks: response.hooks };
     }
 
     /** The broker's counters (section 6.2). Rejects like emit(). */
@@ -191,9 +234,13 @@ export class Emitter {
             if (frames.length !== 2 || frames[0].length !== 0)
                 throw new Error("bad frames");
             response = decodeEmitResponse(frames[1]);
-        } catch {
+        } catch (error) {
             this.malformed += 1;
-            return;
+            // A response that names its request but breaks the protocol (a result
+            // from a broker that predates reply policies, say) settles that request
+            // with the error at once, rather than as "unreachable" later.
+            if (!(error instanceof ProtocolError) || !this.pending.has(error.req)) return;
+            response = { op: "invalid", req: error.req, error };
         }
         const entry = this.pending.get(response.req);
         if (!entry) {
@@ -234,6 +281,32 @@ function checkName(name) {
     return name;
 }
 
+function checkMs(what, value) {
+    if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(`${what} is a whole number of milliseconds, at least 1`);
+    }
+}
+
+function isUnset(value) {
+    return value === undefined || value === null;
+}
+
+// `policy` is the user-facing name of the wire's `expect`; `expect` stays as an
+// alias. Undefined leaves the reply policy to the broker.
+function pickPolicy({ policy, expect }) {
+    if (!isUnset(policy) && !isUnset(expect) && policy !== expect) {
+        throw new TypeError(
+            `policy ${JSON.stringify(policy)} and expect ${JSON.stringify(expect)} ` +
+                "disagree; expect is an alias of policy, give one",
+        );
+    }
+    const chosen = isUnset(policy) ? expect : policy;
+    if (isUnset(chosen)) return undefined;
+    if (!POLICIES.includes(chosen))
+        throw new TypeError('policy is "first" or "all" (or left out)');
+    return chosen;
+}
+
 function expectOp(response, op, deadlineMs) {
     if (response === null) {
         throw new BrokerUnreachableError(
@@ -241,6 +314,7 @@ function expectOp(response, op, deadlineMs) {
                 "is hookbusd running?",
         );
     }
+    if (response.op === "invalid") throw response.error;
     if (response.op === "error")
         throw new RefusedError(response.code, response.message, response.req);
     if (response.op !== op) {
@@ -258,38 +332,97 @@ const STATUS_OF_ERROR = { overloaded: "overloaded", shutting_down: "shutting_dow
 /** Turns a decoded response (or null: no response) into an Outcome. */
 export function toOutcome(response) {
     if (response === null) {
-        return makeOutcome("unreachable", "", [], {
+        return failedOutcome("unreachable", {
             code: "unreachable",
             message: "no response from the broker within the timeout plus grace",
         });
     }
-    if (response.op === "result")
-        return makeOutcome(response.outcome, response.id, response.replies, null);
+    if (response.op === "result") return resultOutcome(response);
     if (response.op === "error") {
         const status = STATUS_OF_ERROR[response.code] ?? "refused";
-        return makeOutcome(status, "", [], {
-            code: response.code,
-            message: response.message,
+        return failedOutcome(status, { code: response.code, message: response.message });
+    }
+    if (response.op === "invalid") {
+        return failedOutcome("refused", {
+            code: response.error.code,
+            message: `the broker's response breaks the protocol: ${
+                response.error.message
+            }`,
         });
     }
-    return makeOutcome("refused", "", [], {
+    return failedOutcome("refused", {
         code: "bad_message",
         message: `expected result, got ${response.op}`,
     });
 }
 
-function makeOutcome(status, id, answers, error) {
-    const replies = answers.map((answer) => ({
+// The broker decided: its verdict, with every veto and missing hook it names.
+function resultOutcome(result) {
+    const replies = result.replies.map((answer) => ({
         hook: answer.hook,
         instance: answer.instance,
         data: parseObject(answer.reply_json),
         raw: answer.reply_json,
+        latencyUs: answer.latency_us,
     }));
-    const abort =
-        replies
-            .map((reply) => reply.data?.abort)
-            .find((reason) => typeof reason === "string" && reason !== "") ?? "";
-    return { status, id, replies, abort, vetoed: abort !== "", error };
+    const vetoes = (result.vetoes ?? []).map(({ hook, instance, reason }) => ({
+        hook,
+        instance,
+        reason,
+    }));
+    const missing = (result.missing ?? []).map(({ hook, instance, why }) => ({
+        hook,
+        instance,
+        why,
+    }));
+    return {
+        status: result.outcome,
+        id: result.id,
+        replies,
+        verdict: result.verdict,
+        decidedBy: result.decided_by,
+        vetoes,
+        missing,
+        policy: result.expect,
+        onFailure: result.on_failure,
+        abort: vetoes[0]?.reason ?? "",
+        vetoed: result.verdict === "vetoed",
+        error: null,
+    };
+}
+
+// Nothing was decided (no result came): no verdict, and `error` says why.
+// A wait that asked to fail closed and got no verdict from the broker (unreachable,
+// overloaded, shutting down, refused) is vetoed here, by the same policy.
+function failClosed(outcome) {
+    if (outcome.verdict !== null) return outcome;
+    const reason = `no verdict from the broker (${outcome.status}), on_failure closed`;
+    return {
+        ...outcome,
+        verdict: "vetoed",
+        decidedBy: "policy",
+        onFailure: "closed",
+        vetoes: [{ hook: "", instance: "", reason }],
+        abort: reason,
+        vetoed: true,
+    };
+}
+
+function failedOutcome(status, error) {
+    return {
+        status,
+        id: "",
+        replies: [],
+        verdict: null,
+        decidedBy: null,
+        vetoes: [],
+        missing: [],
+        policy: null,
+        onFailure: null,
+        abort: "",
+        vetoed: false,
+        error,
+    };
 }
 
 function parseObject(text) {

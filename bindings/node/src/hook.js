@@ -25,19 +25,22 @@ import { curveSocketOptions } from "./keys.js";
 import { SEND_SLICE_MS, SendQueue, TIMED_OUT, receiveWithin } from "./sockets.js";
 import { EventStream, eventTopic } from "./stream.js";
 
-/** An event received by a Hook; it can be answered. */
+/** An event received by a Hook; it can be answered unless `observed`. */
 export class HookEvent extends Event {
     #hook;
 
     constructor(wire, hook) {
         super(wire);
         this.#hook = hook;
+        /** True for a name the hook observes: it receives it but never answers. */
+        this.observed = hook.observe.includes(wire.name);
     }
 
     /**
      * Answers this event. `value` is an object (its `abort` key, when a non-empty
      * string, vetoes; other keys ride along), a string (an abort reason), or
-     * nothing (`{}`: answered, no veto). Resolves to the broker's `accepted`.
+     * nothing (`{}`: answered, no veto). Resolves to the broker's `accepted`;
+     * rejects with TypeError for an observed event.
      */
     reply(value) {
         return this.#hook.replyJson(this, toReplyJson(value));
@@ -50,7 +53,8 @@ export class HookEvent extends Event {
 }
 
 /**
- * Subscribes to `events`, announces itself as `name` and answers events.
+ * Subscribes to `events` (names it answers) and `observe` (names it only
+ * receives), announces itself as `name` and answers events.
  *
  *     const hook = new Hook({ name: "guard", events: ["capture"] });
  *     await hook.ready();
@@ -60,7 +64,8 @@ export class Hook {
     constructor(options) {
         const {
             name,
-            events,
+            events = [],
+            observe = [],
             endpoints,
             dir,
             instance = makeUuid4(),
@@ -69,11 +74,12 @@ export class Hook {
             highWaterMark,
             curve,
         } = options ?? {};
-        checkHookOptions(name, events, instance);
+        checkHookOptions(name, events, observe, instance);
         const curveOptions = curveSocketOptions(curve);
         const resolved = resolveEndpoints(endpoints, dir);
         this.name = name;
         this.events = [...events];
+        this.observe = [...observe];
         this.instance = instance;
         this.replyTimeout = replyTimeout;
         this.handlers = new Map();
@@ -81,6 +87,10 @@ export class Hook {
         this.live = false;
         this.readyWaiters = [];
         this.acks = new Map();
+        /** Times the broker said this hook was cut off (reply_ack registered: false). */
+        this.cutOffs = 0;
+        /** Date.now() of the hello that has no hello_ok yet; null when none. */
+        this.helloSentAt = null;
         this.closed = false;
         /** Frames on the replies socket that did not follow the protocol. */
         this.malformed = 0;
@@ -94,6 +104,7 @@ export class Hook {
             topics: [
                 eventTopic(WELCOME_TOPIC),
                 ...this.events.map(eventTopic),
+                ...this.observe.map(eventTopic),
                 HOOK_TOKEN_PREFIX + instance,
             ],
             makeEvent: (wire) => new HookEvent(wire, this),
@@ -163,6 +174,11 @@ export class Hook {
     /** Sends a reply with `text` (a JSON object) to `event`; resolves to `accepted`. */
     async replyJson(event, text) {
         if (this.closed) throw new ClosedError("hook");
+        if (!this.events.includes(event.name) && this.observe.includes(event.name)) {
+            throw new TypeError(
+                `"${event.name}" is observed by this hook: received, never answered`,
+            );
+        }
         checkReplyJson(text);
         const body = encodeReply({
             id: event.id,
@@ -183,9 +199,12 @@ export class Hook {
         return verdict.promise;
     }
 
-    /** Registers the handler of one of this hook's event names, for run(). */
+    /**
+     * Registers the handler of one of this hook's event names, answered or
+     * observed, for run(). A handler of an observed name must return nothing.
+     */
     handle(eventName, handler) {
-        if (!this.events.includes(eventName)) {
+        if (!this.events.includes(eventName) && !this.observe.includes(eventName)) {
             throw new TypeError(`"${eventName}" is not one of this hook's events`);
         }
         if (typeof handler !== "function") throw new TypeError("a handler is a function");
@@ -250,7 +269,9 @@ export class Hook {
             instance: this.instance,
             hook: this.name,
             events: this.events,
+            observe: this.observe,
         });
+        this.helloSentAt = Date.now();
         this.sender
             .send([Buffer.alloc(0), body], () => !this.closed)
             .catch(() => undefined);
@@ -260,6 +281,18 @@ export class Hook {
     // previous connection drop (a restart, or a heartbeat timeout within one run)
     // has forgotten us: announce again each time.
     onWelcome() {
+        this.live = false;
+        this.sendHello();
+    }
+
+    // The broker no longer counts this hook (it was cut off for lagging, section
+    // 13.4): announce again, once per cut-off. Acks of replies sent before the new
+    // hello say the same until its hello_ok comes; they send nothing more, unless
+    // that hello went unanswered for longer than a reply may take.
+    onUnregistered() {
+        const sentAt = this.helloSentAt;
+        if (sentAt !== null && Date.now() - sentAt < this.replyTimeout) return;
+        this.cutOffs += 1;
         this.live = false;
         this.sendHello();
     }
@@ -293,15 +326,17 @@ export class Hook {
             return;
         }
         if (message.op === "hello_ok") this.onHelloOk(message);
-        else if (message.op === "reply_ack")
+        else if (message.op === "reply_ack") {
             this.acks.get(message.id)?.[0]?.settle(message.accepted);
-        else if (message.op === "error") this.onError(message);
+            if (message.registered === false) this.onUnregistered();
+        } else if (message.op === "error") this.onError(message);
     }
 
     onHelloOk(message) {
         if (message.instance !== this.instance) return;
         this.helloRun = message.run;
         this.live = true;
+        this.helloSentAt = null;
         for (const waiter of this.readyWaiters) {
             clearTimeout(waiter.timer);
             waiter.resolve();
@@ -314,6 +349,8 @@ export class Hook {
     // cause, so ready() fails with it; otherwise it is only recorded.
     onError(message) {
         this.lastError = { code: message.code, message: message.message };
+        // It may answer the hello of a re-announcement: let a later cut-off retry.
+        this.helloSentAt = null;
         if (this.live) return;
         for (const waiter of this.readyWaiters) {
             clearTimeout(waiter.timer);
@@ -345,7 +382,8 @@ export class Hook {
 
 /**
  * Starts a hook from a map of handlers, one per event name, and resolves once the
- * broker confirmed it. The returned hook's `done` is its run() promise.
+ * broker confirmed it. The returned hook's `done` is its run() promise. Names in
+ * `observe` are observed: their handlers see the events and answer nothing.
  *
  *     const hook = await serve({ name: "guard", handlers: {
  *         capture: (event) =>
@@ -354,12 +392,15 @@ export class Hook {
  */
 export async function serve({
     handlers,
+    observe = [],
     readyTimeout = 5000,
     onError,
     onLagged,
     ...options
 }) {
-    const hook = new Hook({ ...options, events: Object.keys(handlers ?? {}) });
+    if (!Array.isArray(observe)) throw new TypeError("observe is an array of names");
+    const events = Object.keys(handlers ?? {}).filter((name) => !observe.includes(name));
+    const hook = new Hook({ ...options, events, observe });
     for (const [eventName, handler] of Object.entries(handlers))
         hook.handle(eventName, handler);
     try {
@@ -372,15 +413,25 @@ export async function serve({
     return hook;
 }
 
-function checkHookOptions(name, events, instance) {
+function checkHookOptions(name, events, observe, instance) {
     const nameBytes = typeof name === "string" ? Buffer.byteLength(name, "utf8") : 0;
     if (nameBytes < 1 || nameBytes > 128)
         throw new TypeError("a hook name is 1..128 bytes of UTF-8");
-    if (!Array.isArray(events) || events.length < 1 || events.length > 1024) {
-        throw new TypeError("a hook answers 1..1024 event names");
+    if (!Array.isArray(events) || events.length > 1024) {
+        throw new TypeError("events is an array of at most 1024 names");
     }
-    const bad = events.find((event) => !isValidEventName(event));
+    if (!Array.isArray(observe) || observe.length > 1024) {
+        throw new TypeError("observe is an array of at most 1024 names");
+    }
+    if (events.length + observe.length < 1) {
+        throw new TypeError("a hook answers or observes at least one event name");
+    }
+    const bad = [...events, ...observe].find((event) => !isValidEventName(event));
     if (bad !== undefined) throw new TypeError(`bad event name ${JSON.stringify(bad)}`);
+    const both = observe.find((event) => events.includes(event));
+    if (both !== undefined) {
+        throw new TypeError(`"${both}" is both answered (events) and observed`);
+    }
     if (!isValidInstance(instance))
         throw new TypeError("an instance is 1..64 of [A-Za-z0-9_-]");
 }

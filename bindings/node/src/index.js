@@ -2,7 +2,7 @@
 // hookbusd broker (docs/protocol.md). Everything public is exported from here; the
 // wire codec is also available on its own as "hookbus/codec".
 
-export { Emitter, DEFAULT_WAIT_TIMEOUT } from "./emitter.js";
+export { Emitter, DEFAULT_WAIT_TIMEOUT, DEFAULT_READY_TIMEOUT } from "./emitter.js";
 export { Hook, HookEvent, serve } from "./hook.js";
 export { Subscriber } from "./subscriber.js";
 export { Event } from "./event.js";

@@ -114,3 +114,70 @@ test("an event frame carries topic, NUL and body in one buffer", () => {
     assert.equal(frame.subarray(0, 8).toString("latin1"), "capture\0");
     assert.equal(codec.decodePublished(frame).name, "capture");
 });
+
+test("an emit leaves expect and on_failure to the broker unless given", () => {
+    const decoded = codec.decodeEmitRequest(
+        codec.encodeEmit({ req: 2, name: "x", payload_json: "{}", wait: true }),
+    );
+    assert.deepEqual(["expect" in decoded, "on_failure" in decoded], [false, false]);
+    const given = codec.decodeEmitRequest(
+        codec.encodeEmit({
+            req: 2,
+            name: "x",
+            payload_json: "{}",
+            wait: true,
+            expect: "all",
+            on_failure: "closed",
+        }),
+    );
+    assert.deepEqual([given.expect, given.on_failure], ["all", "closed"]);
+});
+
+test("a hello leaves out an empty observe and a reply_ack a true registered", () => {
+    const hello = codec.encodeHello({
+        instance: "h",
+        hook: "k",
+        events: ["x"],
+        observe: [],
+    });
+    assert.equal(hello.includes(Buffer.from("observe")), false);
+    const ack = codec.encodeReplyAck({ id: "i", accepted: true, registered: true });
+    assert.equal(ack.includes(Buffer.from("registered")), false);
+    assert.equal("registered" in codec.decodeHookResponse(ack), false);
+});
+
+test("a result entry of each list is checked, with its req echoed", () => {
+    const result = {
+        req: 7,
+        id: "",
+        outcome: "no_hook",
+        replies: [],
+        expect: "first",
+        on_failure: "closed",
+        verdict: "vetoed",
+        decided_by: "policy",
+        vetoes: [{ hook: "", instance: "", reason: "none" }],
+        missing: [],
+    };
+    assert.equal(codec.decodeEmitResponse(codec.encodeResult(result)).verdict, "vetoed");
+    for (const broken of [
+        { ...result, verdict: "maybe" },
+        { ...result, decided_by: "luck" },
+        { ...result, expect: "some" },
+        { ...result, on_failure: "ajar" },
+        { ...result, outcome: "replied", replies: [{ hook: "a", reply_json: "{}" }] },
+    ]) {
+        const body = codec.encodeResult(broken);
+        let error;
+        try {
+            codec.decodeEmitResponse(body);
+        } catch (caught) {
+            error = caught;
+        }
+        assert.deepEqual(
+            [error?.code, error?.req],
+            ["bad_field", 7],
+            JSON.stringify(broken),
+        );
+    }
+});

@@ -21,6 +21,22 @@ async function emitter(): Promise<void> {
     if (outcome.status === "replied" && outcome.vetoed) console.log(id, outcome.abort);
     const score: number | undefined = outcome.replies[0]?.data?.score;
     console.log(score, outcome.error?.code);
+    const strict = await emitter.emitAndWait("pre_capture", {}, {
+        timeout: 500,
+        policy: "all",
+        onFailure: "closed",
+    });
+    if (strict.verdict === "vetoed" && strict.decidedBy === "policy") {
+        for (const gone of strict.missing) console.log(gone.hook, gone.why);
+        for (const veto of strict.vetoes) console.log(veto.hook, veto.reason);
+    }
+    const latency: number | undefined = strict.replies[0]?.latencyUs;
+    const policies: [string | null, string | null] = [strict.policy, strict.onFailure];
+    const { ready, hooks }: { ready: boolean; hooks: number } = await emitter.waitReady(
+        "pre_capture",
+        { hooks: 2, timeout: 3000 },
+    );
+    console.log(latency, policies, ready, hooks, strict.status === "incomplete");
     emitter.close();
 }
 
@@ -47,6 +63,20 @@ async function hook(): Promise<void> {
     hook.close();
 }
 
+async function observer(): Promise<void> {
+    const audit = new Hook({ name: "audit", observe: ["capture"] });
+    const event = await audit.next(100);
+    if (event && !event.observed) await event.reply();
+    console.log(audit.observe, audit.events, audit.cutOffs);
+    const both = await serve({
+        name: "both",
+        observe: ["merge"],
+        handlers: { capture: () => "no", merge: (e) => void console.log(e.id) },
+    });
+    both.close();
+    audit.close();
+}
+
 async function handlers(): Promise<void> {
     const hook = await serve({
         name: "veto",
@@ -71,7 +101,7 @@ async function listener(): Promise<void> {
 const frame = decodePublished(encodeEmit({ name: "x", payload_json: "{}" }));
 if (frame.kind === "event") console.log(frame.payload_json);
 
-export { emitter, hook, handlers, listener };
+export { emitter, hook, handlers, listener, observer };
 
 function curve(): void {
     const keys = loadCurve("broker.pub", "laptop.key");
