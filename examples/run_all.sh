@@ -112,6 +112,16 @@ scenario() {
 
 # ---- scenarios -------------------------------------------------------------------
 
+three_hooks_all_closed() {
+    expect_exit 0 env HOOKBUSD="$hookbusd" HOOKBUS_CLI="$cli" "$here/policies/run.sh" &&
+        expect_output "^3 of 3 hooks answer 'pre_capture'" \
+            '^feature branch: exit 0, allowed \(decided by hook, 3 answers\)' \
+            '^main with a key: exit 1, vetoed \(decided by hook, 3 answers\)' \
+            'veto from secrets: credential-like' 'veto from policy: no captures on main' \
+            '^slow audit +: exit 1, vetoed \(decided by policy, 2 answers\)' \
+            'missing: audit \(timed_out\)' '^audit log: 3 events'
+}
+
 python_veto_hook() {
     spawn py-veto.log "$python" "$here/python/veto_hook.py" --name py-veto 'secrets/**'
     await_hook py-veto || return 1
@@ -225,6 +235,7 @@ scenario "node/audit_hook.mjs appends every event, never answers" node_audit_hoo
 scenario "node/veto_hook.mjs vetoes .env and secrets/" node_veto_hook
 scenario "shell/veto.sh through hookbus hook" shell_veto_hook
 scenario "cpp/hookbus_agent_loop honours vetoes" cpp_agent_loop
+scenario "policies/run.sh: three hooks, three languages, all + closed" three_hooks_all_closed
 
 summary
 [ "$failed" -eq 0 ]
