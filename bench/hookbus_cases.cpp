@@ -115,7 +115,8 @@ void memory(Context& ctx) {
     int cycles = o.smoke ? 1 : 3;
     auto d = start_hookbusd(
         ctx, "ipc",
-        {"--max-pending", std::to_string(2 * o.pending), "--max-timeout", "10m"});
+        {"--max-pending", std::to_string(2 * o.pending), "--max-timeout", "10m",
+         "--max-owed", "0"});
     auto hook = start_hook(ctx, "hb-hook", d.events, d.replies, {"--silent"});
     auto probe = ctx.role(
         "memory-probe", {"--emit", d.emit, "--broker-pid", std::to_string(d.child.pid()),

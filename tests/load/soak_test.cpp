@@ -86,6 +86,7 @@ struct Counts {
     std::atomic<std::uint64_t> steady_replied{0};
     std::atomic<std::uint64_t> flaky_replied{0};
     std::atomic<std::uint64_t> flaky_timed_out{0};
+    std::atomic<std::uint64_t> flaky_died{0};
     std::atomic<std::uint64_t> flaky_no_hook{0};
     std::atomic<std::uint64_t> emits{0};
     std::atomic<std::uint64_t> bad_sent{0};
@@ -129,11 +130,16 @@ void judge(Kind kind, long n, const Outcome& out, Counts& counts) {
             right = out.status == Status::no_hook && out.id.empty();
             break;
         case Kind::flaky:
-            // Killed while holding the event: timed_out; between a kill and the next
-            // start: no_hook. A reply must still be the right one.
+            // Killed while holding the event: incomplete at once, the hook missing
+            // as died (or timed_out, if the deadline came first); between a kill and
+            // the next start: no_hook. A reply must still be the right one.
             if (out.status == Status::replied) {
                 right = echoes(out, n, "flaky");
                 counts.flaky_replied += right ? 1 : 0;
+            } else if (out.status == Status::incomplete) {
+                right = out.replies.empty() && out.missing.size() == 1 &&
+                        out.missing[0].why == hookbus::MissingWhy::died;
+                ++counts.flaky_died;
             } else if (out.status == Status::timed_out) {
                 right = out.replies.empty();
                 ++counts.flaky_timed_out;
@@ -323,8 +329,9 @@ TEST_F(Soak, MixedTrafficLeaksNothingAndAnswersEveryRequestRightly) {
 
     std::cout << "[ figure ] soak " << seconds << " s: " << counts.waits << " waits ("
               << counts.steady_replied << " steady replied; flaky "
-              << counts.flaky_replied << " replied, " << counts.flaky_timed_out
-              << " timed out, " << counts.flaky_no_hook << " no hook), " << counts.emits
+              << counts.flaky_replied << " replied, " << counts.flaky_died
+              << " settled as died, " << counts.flaky_timed_out << " timed out, "
+              << counts.flaky_no_hook << " no hook), " << counts.emits
               << " emits, " << counts.bad_sent << " bad requests, " << counts.restarts
               << " hook restarts\n[ figure ] broker RSS " << samples.front()
               << " KiB after 1 s, " << warm_kib << " KiB mean of the second quarter, "
