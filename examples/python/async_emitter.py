@@ -35,6 +35,8 @@ def describe(path, outcome):
         return f"{path}: allowed (no hook answers this event)"
     if status == hookbus.Status.TIMED_OUT:
         return f"{path}: no answer before the deadline"
+    if status == hookbus.Status.INCOMPLETE:
+        return f"{path}: the hook went away before it answered"
     if status == hookbus.Status.UNREACHABLE:
         return f"{path}: no response from the broker; is hookbusd running?"
     return f"{path}: {status} {outcome.error_message}".rstrip()
@@ -65,7 +67,7 @@ def main():
     outcomes = asyncio.run(ask_all(args.event, args.paths, args.timeout))
     # Vetoes and silence are answers; only a broker we could not use is a failure.
     answered = {hookbus.Status.REPLIED, hookbus.Status.NO_HOOK,
-                hookbus.Status.TIMED_OUT}
+                hookbus.Status.TIMED_OUT, hookbus.Status.INCOMPLETE}
     return 0 if all(o.status in answered for o in outcomes) else 1
 
 

@@ -19,7 +19,7 @@ def test_emit_without_wait_writes_every_key_but_timeout():
 
 def test_emit_with_timeout_puts_it_between_wait_and_expect():
     body = protocol.encode("emit", req=1, name="a", payload_json="{}", wait=True,
-                           timeout_ms=10)
+                           timeout_ms=10, expect="first")
     assert list(msgpack.unpackb(body))[5:] == ["wait", "timeout_ms", "expect"]
 
 
@@ -163,3 +163,158 @@ def test_lagged_is_an_exception_with_its_facts():
     lag = hookbus.Lagged("capture", 3, False)
     assert isinstance(lag, Exception)
     assert (lag.name, lag.missed, lag.restarted) == ("capture", 3, False)
+
+
+# ---- reply policies (protocol section 13) ---------------------------------
+
+
+def _keys(body):
+    return list(msgpack.unpackb(body))
+
+
+def test_wait_leaves_both_policies_to_the_broker_by_default():
+    _, body = RequestBuilder(1 << 20).emit("a", {}, True, 1.0)
+    assert _keys(body)[-2:] == ["wait", "timeout_ms"]
+
+
+def test_wait_writes_expect_then_on_failure_when_given():
+    _, body = RequestBuilder(1 << 20).emit("a", {}, True, 1.0, "all", "closed")
+    fields = msgpack.unpackb(body)
+    assert _keys(body)[-3:] == ["timeout_ms", "expect", "on_failure"]
+    assert (fields["expect"], fields["on_failure"]) == ("all", "closed")
+
+
+def test_fire_and_forget_still_writes_expect_first():
+    _, body = RequestBuilder(1 << 20).emit("a", {})
+    assert msgpack.unpackb(body)["expect"] == "first"
+
+
+@pytest.mark.parametrize("kwargs", [{"policy": "most"}, {"on_failure": "ajar"},
+                                    {"expect": "some"},
+                                    {"policy": "all", "expect": "first"}])
+def test_bad_policy_arguments_are_value_errors_before_sending(short_dir, kwargs):
+    with hookbus.Emitter(directory=short_dir) as emitter:
+        with pytest.raises(ValueError):
+            emitter.emit_and_wait("a", {}, timeout=0.1, **kwargs)
+
+
+def test_async_emitter_checks_policy_arguments_too(short_dir):
+    import asyncio
+
+    async def main():
+        async with hookbus.AsyncEmitter(directory=short_dir) as emitter:
+            await emitter.emit_and_wait("a", {}, timeout=0.1, on_failure="shut")
+    with pytest.raises(ValueError, match="on_failure"):
+        asyncio.run(main())
+
+
+def test_expect_is_an_alias_of_policy():
+    from hookbus._requests import resolve_policy
+    assert resolve_policy(None, None, "all") == ("all", None)
+    assert resolve_policy("all", "open", "all") == ("all", "open")
+
+
+@pytest.mark.parametrize("hooks", [0, -1, True, 1.5])
+def test_ready_needs_a_whole_number_of_hooks(hooks):
+    with pytest.raises(ValueError):
+        RequestBuilder(1 << 20).ready("a", hooks, 1.0)
+
+
+def test_ready_request_is_canonical():
+    _, body = RequestBuilder(1 << 20).ready("a", 2, 0.3)
+    assert msgpack.unpackb(body) == {"v": 1, "op": "ready", "req": 1, "name": "a",
+                                     "hooks": 2, "timeout_ms": 300}
+
+
+def test_hello_omits_an_empty_observe_and_writes_a_given_one():
+    plain = protocol.encode("hello", instance="i", hook="h", events=["a"],
+                            observe=[])
+    assert "observe" not in msgpack.unpackb(plain)
+    both = protocol.encode("hello", instance="i", hook="h", events=[],
+                           observe=["a"])
+    assert msgpack.unpackb(both)["observe"] == ["a"]
+
+
+def test_reply_ack_writes_registered_only_when_false():
+    assert "registered" not in msgpack.unpackb(
+        protocol.encode("reply_ack", id="e", accepted=True, registered=True))
+    assert msgpack.unpackb(protocol.encode(
+        "reply_ack", id="e", accepted=False, registered=False))["registered"] is False
+
+
+def _result(**more):
+    fields = {"req": 1, "id": "e", "outcome": "timed_out", "replies": [],
+              "expect": "all", "on_failure": "closed", "verdict": "vetoed",
+              "decided_by": "policy", "vetoes": [], "missing": []}
+    fields.update(more)
+    return protocol.decode_response(protocol.encode("result", fields), "emit")
+
+
+def test_closed_timeout_is_a_veto_by_policy_with_its_reason():
+    from hookbus._requests import outcome_of
+    outcome = outcome_of(_result(
+        replies=[{"hook": "ok", "instance": "i1", "reply_json": "{}",
+                  "latency_us": 42}],
+        vetoes=[{"hook": "mute", "instance": "i2", "reason": "mute timed out"}],
+        missing=[{"hook": "mute", "instance": "i2", "why": "timed_out"}]))
+    assert (outcome.status, outcome.verdict, outcome.decided_by) == (
+        "timed_out", "vetoed", "policy")
+    assert (outcome.vetoed, outcome.abort) == (True, "mute timed out")
+    assert (outcome.policy, outcome.on_failure) == ("all", "closed")
+    assert outcome.missing == [hookbus.Missing("mute", "i2", "timed_out")]
+    assert outcome.vetoes == [hookbus.Veto("mute", "i2", "mute timed out")]
+    assert outcome.replies[0].latency_us == 42
+
+
+def test_allowed_outcome_has_an_empty_abort_and_is_not_vetoed():
+    from hookbus._requests import outcome_of
+    outcome = outcome_of(_result(outcome="incomplete", on_failure="open",
+                                 verdict="allowed"))
+    assert outcome.status == hookbus.Status.INCOMPLETE == "incomplete"
+    assert (outcome.vetoed, outcome.abort) == (False, "")
+
+
+def test_result_without_a_verdict_is_refused():
+    body = msgpack.packb({"v": 1, "op": "result", "req": 1, "id": "",
+                          "outcome": "no_hook", "replies": []})
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode_response(body, "emit")
+    assert caught.value.code == "bad_field"
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ('{"abort":"no"}', "no"), ('{"abort":""}', ""), ('{"abort":null}', ""),
+    ('{"abort":false}', ""), ('{"abort":true}', "true"), ('{"abort":3}', "3"),
+    ('{"abort":{"a":1}}', '{"a":1}'), ("{}", "")])
+def test_reply_abort_follows_the_veto_rule(reply, reason):
+    answer = {"hook": "h", "instance": "", "reply_json": reply}
+    assert hookbus.Reply.from_wire(answer).abort == reason
+
+
+def test_readiness_is_true_exactly_when_ready():
+    assert hookbus.Readiness(True, 2) and not hookbus.Readiness(False, 1)
+    assert hookbus.Readiness(False, 1).hooks == 1
+
+
+def test_hook_needs_a_name_to_answer_or_observe(short_dir):
+    with pytest.raises(ValueError, match="at least one"):
+        hookbus.Hook("h", [], directory=short_dir)
+    with pytest.raises(ValueError, match="both answered and observed"):
+        hookbus.Hook("h", ["a"], observe=["a"], directory=short_dir)
+    with pytest.raises(ValueError, match="invalid event name"):
+        hookbus.Hook("h", [], observe=["$x"], directory=short_dir)
+
+
+def test_observer_refuses_to_answer_an_observed_event(short_dir):
+    with hookbus.Hook("h", ["a"], observe=["b"], directory=short_dir) as hook:
+        assert (hook.names, hook.observe) == (["a"], ["b"])
+        event = hookbus.Event("b", "e", 1, 1, 0, None, "{}", hook)
+        with pytest.raises(ValueError, match="observes"):
+            event.reply(abort="no")
+
+
+def test_app_refuses_a_name_both_handled_and_observed():
+    app = hookbus.HookApp("h")
+    app.on("a")(lambda event: None)
+    with pytest.raises(ValueError, match="already has a handler"):
+        app.observe("a")

@@ -56,9 +56,20 @@ def test_vectors_file_is_present():
     assert VECTORS, f"no vectors in {VECTORS_FILE}"
 
 
+def test_every_message_kind_has_a_valid_vector():
+    # The decoder is picked by socket and direction: every op that a socket
+    # carries either way (ready and ready_ok included) must be exercised.
+    kinds = {"event", "welcome"}
+    for table in (protocol.REQUESTS, protocol.RESPONSES):
+        for ops in table.values():
+            kinds.update(ops)
+    assert kinds - {v["kind"] for v in VALID} == set()
+
+
 @pytest.mark.parametrize("vector", VALID, ids=[v["name"] for v in VALID])
 def test_valid_vector_decodes_to_its_fields(vector):
     fields = _decode(vector)
+    assert fields.get("op", vector["kind"]) == vector["kind"]
     if vector["socket"] == "events":
         assert fields.pop("name", protocol.WELCOME_TOPIC) == vector["topic"]
     assert _plain(fields) == vector["fields"]

@@ -15,16 +15,17 @@ from .errors import BrokerUnreachable, HookbusError, Lagged, Refused
 from .hook import Event, Hook, Subscriber
 from .keys import (Curve, curve_from_env, load_curve, load_key_pair,
                    load_public_key)
-from .outcome import Outcome, Reply, Status
+from .outcome import Missing, Outcome, Readiness, Reply, Status, Veto
 from .protocol import PROTOCOL_VERSION, ProtocolError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AsyncEmitter", "BrokerUnreachable", "Curve", "Emitter", "Endpoints", "Event",
-    "Hook", "HookApp", "HookbusError", "Lagged", "Outcome", "PROTOCOL_VERSION",
-    "ProtocolError", "Refused", "Reply", "Status", "Subscriber", "curve_from_env",
-    "default_dir", "endpoints", "load_curve", "load_key_pair", "load_public_key",
+    "Hook", "HookApp", "HookbusError", "Lagged", "Missing", "Outcome",
+    "PROTOCOL_VERSION", "ProtocolError", "Readiness", "Refused", "Reply", "Status",
+    "Subscriber", "Veto", "curve_from_env", "default_dir", "endpoints",
+    "load_curve", "load_key_pair", "load_public_key",
 ]
 
 # A library stays silent unless the application configures logging.

@@ -1,12 +1,13 @@
 """Request building and response reading shared by the sync and async emitters."""
 
+import dataclasses
 import itertools
 import logging
 
 from . import protocol
 from ._payload import payload_json
 from .errors import Refused
-from .outcome import Outcome, Reply, Status
+from .outcome import Missing, Outcome, Readiness, Reply, Status, Veto
 
 log = logging.getLogger("hookbus")
 
@@ -17,7 +18,29 @@ DEFAULT_REQUEST_TIMEOUT = 5.0
 #: Requests larger than this are refused locally, as the broker would drop them.
 DEFAULT_MAX_MSG_SIZE = 1 << 20
 
-_EXPECT = ("first", "all")
+
+def resolve_policy(policy=None, on_failure=None, expect=None):
+    """Check ``emit_and_wait``'s policy arguments; return ``(expect,
+    on_failure)`` as the wire wants them (``None``: the broker's default).
+
+    ``expect`` is the older name of ``policy``; giving both with different
+    values is an error.
+    """
+    if expect is not None:
+        if policy is not None and policy != expect:
+            raise ValueError(
+                f"policy={policy!r} and expect={expect!r} disagree; expect is "
+                "the old name of policy, give one of them")
+        policy = expect
+    if policy is not None and policy not in protocol.EXPECT_VALUES:
+        raise ValueError(
+            f"policy must be 'first', 'all' or None (the broker's default for "
+            f"the name), not {policy!r}")
+    if on_failure is not None and on_failure not in protocol.ON_FAILURE_VALUES:
+        raise ValueError(
+            f"on_failure must be 'open', 'closed' or None (the broker's default "
+            f"for the name), not {on_failure!r}")
+    return policy, on_failure
 
 
 class RequestBuilder:
@@ -36,17 +59,29 @@ class RequestBuilder:
             )
         return body
 
-    def emit(self, name, payload, wait=False, timeout=None, expect="first"):
-        """Return ``(req, body)`` of an emit request."""
+    def emit(self, name, payload, wait=False, timeout=None, expect=None,
+             on_failure=None):
+        """Return ``(req, body)`` of an emit request. With ``wait``, ``expect``
+        and ``on_failure`` left ``None`` are left to the broker."""
         protocol.check_event_name(name)
-        fields = {"req": next(self._req), "name": name,
-                  "payload_json": payload_json(payload), "wait": wait}
+        fields = {"name": name, "payload_json": payload_json(payload),
+                  "wait": wait}
         if wait:
-            if expect not in _EXPECT:
-                raise ValueError(f"expect must be 'first' or 'all', not {expect!r}")
+            expect, on_failure = resolve_policy(expect, on_failure)
             fields["timeout_ms"] = timeout_ms(timeout)
             fields["expect"] = expect
+            fields["on_failure"] = on_failure
+        fields["req"] = next(self._req)
         return fields["req"], self._checked("emit", fields)
+
+    def ready(self, name, hooks, timeout):
+        """Return ``(req, body)`` of a ready request."""
+        protocol.check_event_name(name)
+        if isinstance(hooks, bool) or not isinstance(hooks, int) or hooks < 1:
+            raise ValueError(f"hooks must be an integer of at least 1, not {hooks!r}")
+        fields = {"name": name, "hooks": hooks, "timeout_ms": timeout_ms(timeout)}
+        fields["req"] = next(self._req)
+        return fields["req"], self._checked("ready", fields)
 
     def stats(self):
         """Return ``(req, body)`` of a stats request."""
@@ -91,14 +126,36 @@ def answers(msg, req, sole):
     return False
 
 
-def outcome_of(msg):
-    """Turn a ``result`` or ``error`` response (or ``None``) into an Outcome."""
+def outcome_of(msg, on_failure=None):
+    """Turn a ``result`` or ``error`` response (or ``None``) into an Outcome.
+
+    A wait that asked for ``on_failure="closed"`` and got no verdict from the
+    broker (unreachable, overloaded, shutting down, refused) is vetoed here, by
+    the same policy."""
+    outcome = _outcome_of(msg)
+    if on_failure != "closed" or outcome.verdict:
+        return outcome
+    reason = (f"no verdict from the broker ({outcome.status.value}), "
+              "on_failure closed")
+    return dataclasses.replace(outcome, verdict="vetoed", decided_by="policy",
+                               on_failure="closed",
+                               vetoes=[Veto("", "", reason)])
+
+
+def _outcome_of(msg):
     if msg is None:
         return Outcome(Status.UNREACHABLE)
     op = msg.get("op")
     if op == "result":
-        return Outcome(Status(msg["outcome"]), msg["id"],
-                       [Reply.from_wire(a) for a in msg["replies"]])
+        return Outcome(
+            Status(msg["outcome"]), msg["id"],
+            [Reply.from_wire(a) for a in msg["replies"]],
+            verdict=msg["verdict"], decided_by=msg["decided_by"],
+            vetoes=[Veto(v["hook"], v["instance"], v["reason"])
+                    for v in msg["vetoes"]],
+            missing=[Missing(m["hook"], m["instance"], m["why"])
+                     for m in msg["missing"]],
+            policy=msg["expect"], on_failure=msg["on_failure"])
     if op == "error":
         code = msg["code"]
         status = {"overloaded": Status.OVERLOADED,
@@ -116,6 +173,16 @@ def id_of_ack(msg):
         raise Refused(msg["code"], msg["message"])
     raise Refused("unexpected_response",
                   f"broker answered an emit with '{msg.get('op')}'")
+
+
+def readiness_of(msg):
+    """Return the Readiness of a ``ready_ok``; raise Refused for anything else."""
+    if msg.get("op") == "ready_ok":
+        return Readiness(msg["ready"], msg["hooks"])
+    if msg.get("op") == "error":
+        raise Refused(msg["code"], msg["message"])
+    raise Refused("unexpected_response",
+                  f"broker answered ready with '{msg.get('op')}'")
 
 
 def stats_of(msg):

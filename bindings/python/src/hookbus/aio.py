@@ -13,7 +13,8 @@ import zmq.asyncio
 
 from ._requests import (DEFAULT_GRACE, DEFAULT_MAX_MSG_SIZE,
                         DEFAULT_REQUEST_TIMEOUT, RequestBuilder, id_of_ack,
-                        log, outcome_of, read_response, stats_of)
+                        log, outcome_of, read_response, readiness_of,
+                        resolve_policy, stats_of)
 from .endpoints import endpoints
 from .errors import BrokerUnreachable
 from .keys import apply_curve, resolve_curve
@@ -58,11 +59,25 @@ class AsyncEmitter:
             raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
         return id_of_ack(msg)
 
-    async def emit_and_wait(self, name, payload=None, timeout=5.0, expect="first"):
+    async def emit_and_wait(self, name, payload=None, timeout=5.0, policy=None,
+                            on_failure=None, *, expect=None):
         """Publish an event and wait up to ``timeout`` seconds for answers;
-        return an :class:`Outcome` (see :meth:`hookbus.Emitter.emit_and_wait`)."""
-        req, body = self._requests.emit(name, payload, True, timeout, expect)
-        return outcome_of(await self._call(req, body, timeout + self.grace))
+        return an :class:`Outcome` (see :meth:`hookbus.Emitter.emit_and_wait`
+        for ``policy``, ``on_failure`` and ``expect``)."""
+        policy, on_failure = resolve_policy(policy, on_failure, expect)
+        req, body = self._requests.emit(name, payload, True, timeout, policy,
+                                        on_failure)
+        return outcome_of(await self._call(req, body, timeout + self.grace),
+                          on_failure)
+
+    async def wait_ready(self, name, hooks=1, timeout=5.0):
+        """Wait until at least ``hooks`` live hooks answer ``name``; return a
+        :class:`Readiness` (see :meth:`hookbus.Emitter.wait_ready`)."""
+        req, body = self._requests.ready(name, hooks, timeout)
+        msg = await self._call(req, body, timeout + self.grace)
+        if msg is None:
+            raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
+        return readiness_of(msg)
 
     async def stats(self):
         """Return the broker's counters as a ``dict``."""

@@ -9,6 +9,10 @@ value is the reply.
             return "no captures on main"      # a str is an abort reason
         return None                           # None: no answer
 
+    @hooks.observe("merge")
+    def audit(event):                         # receives, never answers
+        print("merge", event.payload)
+
     hooks.run()
 """
 
@@ -30,7 +34,9 @@ class HookApp:
     A handler takes the :class:`hookbus.Event` and returns the reply: a
     ``dict`` (the reply object), a ``str`` (shorthand for ``{"abort": str}``)
     or ``None`` (no answer). Answers are sent only for events an emitter waits
-    for. An exception in a handler is logged on the ``hookbus`` logger and gives
+    for. Handlers registered with :meth:`observe` get events too, but their
+    return value is ignored: the hook observes those names and never answers
+    them. An exception in a handler is logged on the ``hookbus`` logger and gives
     no answer. Keyword arguments are those of :class:`hookbus.Hook`.
     """
 
@@ -38,6 +44,7 @@ class HookApp:
         self.name = name
         self._options = hook_options
         self._handlers = {}
+        self._observers = {}
         self._on_lagged = None
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -45,16 +52,25 @@ class HookApp:
 
     def on(self, *names):
         """Register the decorated function for the given event names."""
+        return self._register(self._handlers, "on", names)
+
+    def observe(self, *names):
+        """Register the decorated function to observe the given event names:
+        it gets their events, its return value is ignored, and emitters never
+        wait for this hook on them."""
+        return self._register(self._observers, "observe", names)
+
+    def _register(self, table, method, names):
         if not names:
-            raise ValueError("on() needs at least one event name")
+            raise ValueError(f"{method}() needs at least one event name")
         for name in names:
             protocol.check_event_name(name)
-            if name in self._handlers:
+            if name in self._handlers or name in self._observers:
                 raise ValueError(f"event {name!r} already has a handler")
 
         def register(func):
             for name in names:
-                self._handlers[name] = func
+                table[name] = func
             return func
         return register
 
@@ -67,10 +83,15 @@ class HookApp:
     def run(self, poll_interval=0.2):
         """Serve events until :meth:`stop` is called (from any thread) or the
         process is interrupted."""
-        if not self._handlers:
-            raise ValueError("no handlers registered; use @app.on(name)")
+        if not self._handlers and not self._observers:
+            raise ValueError(
+                "no handlers registered; use @app.on(name) or @app.observe(name)")
         self._stop.clear()
-        self.hook = Hook(self.name, list(self._handlers), **self._options)
+        options = dict(self._options)
+        observe = list(options.pop("observe", None) or ())
+        observe += [name for name in self._observers if name not in observe]
+        self.hook = Hook(self.name, list(self._handlers), observe=observe,
+                         **options)
         try:
             while not self._stop.is_set():
                 self._step(poll_interval)
@@ -102,6 +123,14 @@ class HookApp:
             log.exception("hookbus: on_lagged handler of hook %r failed", self.name)
 
     def _handle(self, event):
+        observer = self._observers.get(event.name)
+        if observer is not None:
+            try:
+                observer(event)
+            except Exception:
+                log.exception("hookbus: observer of %r of hook %r failed on event %s",
+                              event.name, self.name, event.id)
+            return
         handler = self._handlers.get(event.name)
         if handler is None:
             return

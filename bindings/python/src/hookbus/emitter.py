@@ -11,8 +11,8 @@ import zmq
 
 from ._requests import (DEFAULT_GRACE, DEFAULT_MAX_MSG_SIZE,
                         DEFAULT_REQUEST_TIMEOUT, RequestBuilder, answers,
-                        id_of_ack,
-                        outcome_of, read_response, stats_of)
+                        id_of_ack, outcome_of, read_response, readiness_of,
+                        resolve_policy, stats_of)
 from .endpoints import endpoints
 from .errors import BrokerUnreachable
 from .keys import apply_curve, resolve_curve
@@ -64,18 +64,40 @@ class Emitter:
             raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
         return id_of_ack(msg)
 
-    def emit_and_wait(self, name, payload=None, timeout=5.0, expect="first"):
+    def emit_and_wait(self, name, payload=None, timeout=5.0, policy=None,
+                      on_failure=None, *, expect=None):
         """Publish an event and wait up to ``timeout`` seconds for answers.
 
-        ``expect="first"`` ends at the first answer, ``"all"`` when every hook
-        live for the name has answered. Returns an :class:`Outcome`; broker
-        trouble is a status, not an exception.
+        ``policy="first"`` ends at the first answer, ``"all"`` when every hook
+        live for the name when the event is published has answered; ``None``
+        leaves it to the broker's default for the name. ``on_failure="open"``
+        counts a missing answer as no veto, ``"closed"`` as a veto; ``None``
+        leaves it to the broker. ``expect`` is the old name of ``policy``.
+        Returns an :class:`Outcome`; broker trouble is a status, not an
+        exception. Bad arguments raise ``ValueError`` before anything is sent.
         """
-        req, body = self._requests.emit(name, payload, True, timeout, expect)
-        return outcome_of(self._call(req, body, timeout + self.grace))
+        policy, on_failure = resolve_policy(policy, on_failure, expect)
+        req, body = self._requests.emit(name, payload, True, timeout, policy,
+                                        on_failure)
+        return outcome_of(self._call(req, body, timeout + self.grace), on_failure)
+
+    def wait_ready(self, name, hooks=1, timeout=5.0):
+        """Wait up to ``timeout`` seconds until at least ``hooks`` live hooks
+        answer ``name`` (observers do not count).
+
+        Returns a :class:`Readiness` ``(ready, hooks)``, true when the count was
+        reached; an event emitted after that reaches those hooks. Raises
+        :class:`BrokerUnreachable` when the broker does not answer within
+        ``timeout`` plus the grace, and :class:`Refused` when it refuses.
+        """
+        req, body = self._requests.ready(name, hooks, timeout)
+        msg = self._call(req, body, timeout + self.grace)
+        if msg is None:
+            raise BrokerUnreachable(f"no answer from the broker at {self.endpoint}")
+        return readiness_of(msg)
 
     def stats(self):
-        """Return the broker's counters (protocol section 6.2) as a ``dict``."""
+        """Return the broker's counters (protocol section 6.3) as a ``dict``."""
         req, body = self._requests.stats()
         msg = self._call(req, body, self.request_timeout)
         if msg is None:

@@ -261,6 +261,8 @@ class Hook(Subscriber):
     answers them.
 
     ``name`` is how emitters see this hook; ``events`` the names it answers;
+    ``observe`` names it receives but never answers (an auditor, a logger: it
+    is never waited for, and replying to such an event raises ``ValueError``);
     ``instance`` identifies the connection (a fresh UUID by default); ``hwm``
     is as for :class:`Subscriber`. ``endpoints`` (a :class:`hookbus.Endpoints`)
     or ``directory`` locate the broker. ``reply_timeout`` bounds how long
@@ -273,26 +275,38 @@ class Hook(Subscriber):
                 on_main = event.payload.get("branch") == "main"
                 event.reply(abort="not on main" if on_main else "")
 
-    The hook re-announces itself by itself when the broker restarts.
+    The hook re-announces itself by itself when the broker restarts, and when
+    a ``reply_ack`` says the broker cut it off for lagging (protocol section
+    13.4); ``cut_offs`` counts the latter.
     """
 
-    def __init__(self, name, events, *, instance=None, endpoints=None,
-                 directory=None, reply_timeout=5.0, hwm=None, context=None,
-                 curve=None):
-        if isinstance(events, str):
-            events = [events]
-        if not events:
-            raise ValueError("a hook answers at least one event name")
+    def __init__(self, name, events, *, observe=None, instance=None,
+                 endpoints=None, directory=None, reply_timeout=5.0, hwm=None,
+                 context=None, curve=None):
+        events = [events] if isinstance(events, str) else list(events or ())
+        observe = [observe] if isinstance(observe, str) else list(observe or ())
+        if not events and not observe:
+            raise ValueError("a hook answers or observes at least one event name")
+        both = sorted(set(events) & set(observe))
+        if both:
+            raise ValueError(f"event name(s) {both} both answered and observed")
         if not isinstance(name, str) or not 1 <= len(name.encode()) <= 128:
             raise ValueError("a hook name is 1 to 128 bytes of UTF-8")
         eps = endpoints or resolve_endpoints(directory)
         self.name = name
         self.instance = protocol.check_instance(instance or protocol.new_uuid4())
         self.reply_timeout = reply_timeout
+        #: How many times the broker cut this hook off for lagging (each time it
+        #: announced itself again).
+        self.cut_offs = 0
         self._ready = False
         self._hello_sent_at = None
-        super().__init__(events, endpoint=eps.events, hwm=hwm, context=context,
-                         curve=curve)
+        # Observed names are subscribed to like answered ones.
+        super().__init__(events + observe, endpoint=eps.events, hwm=hwm,
+                         context=context, curve=curve)
+        #: The names this hook answers, and those it only observes.
+        self.names = [protocol.check_event_name(n) for n in events]
+        self.observe = [protocol.check_event_name(n) for n in observe]
         # The ~hook/<instance> token tells the broker that our name subscriptions
         # are live, so it must reach the broker after them: subscribed after the
         # names, and sorting after any name when ZeroMQ replays the set on a
@@ -332,7 +346,7 @@ class Hook(Subscriber):
 
     def _send_hello(self):
         body = protocol.encode("hello", instance=self.instance, hook=self.name,
-                               events=self.names)
+                               events=self.names, observe=self.observe)
         self._hello_sent_at = time.monotonic()
         self._send(body)
 
@@ -389,13 +403,28 @@ class Hook(Subscriber):
             if op == "hello_ok":
                 if msg["instance"] == self.instance:
                     self._ready = True
-            elif op == "reply_ack" and want_id is not None and msg["id"] == want_id:
-                found = msg
+            elif op == "reply_ack":
+                if msg.get("registered") is False:
+                    self._on_cut_off()
+                if want_id is not None and msg["id"] == want_id:
+                    found = msg
             elif op == "error":
                 log.warning("hookbus: broker refused a message of hook %r: %s: %s",
                             self.name, msg["code"], msg["message"])
                 if want_id is not None:
                     found = msg
+
+    def _on_cut_off(self):
+        # The broker no longer counts us (section 13.4): announce again, once
+        # per cut-off; acks read while that hello awaits its hello_ok change
+        # nothing (the usual retry covers a lost hello).
+        if not self._ready and self._hello_sent_at is not None:
+            return
+        self.cut_offs += 1
+        log.warning("hookbus: hook %r was cut off by the broker; announcing again",
+                    self.name)
+        self._ready = False
+        self._send_hello()
 
     @staticmethod
     def _decode_response(frames):
@@ -420,8 +449,12 @@ class Hook(Subscriber):
         ``abort`` vetoes with its reason. ``True`` means this answer reached a
         waiting emitter; ``False`` that it came second, late, for an event
         nobody waits for, or that the broker did not confirm within
-        ``reply_timeout``.
+        ``reply_timeout``. Raises ``ValueError`` for an event of a name this
+        hook only observes.
         """
+        if event.name in self.observe:
+            raise ValueError(f"hook {self.name!r} observes {event.name!r} and "
+                             "never answers it")
         text = reply_json(data, fields)
         body = protocol.encode("reply", id=event.id, hook=self.name,
                                instance=self.instance, reply_json=text)

@@ -38,6 +38,10 @@ __all__ = [
     "encode_welcome",
     "REQUESTS",
     "RESPONSES",
+    "EXPECT_VALUES",
+    "ON_FAILURE_VALUES",
+    "OUTCOME_VALUES",
+    "MISSING_WHY_VALUES",
 ]
 
 PROTOCOL_VERSION = 1
@@ -192,16 +196,37 @@ def _json_object(field, value):
 
 
 def _names(field, value):
-    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 1024:
-        _fail(field, "must be an array of 1..1024 event names")
+    # hello's events and observe: 0..1024 each; that the two together hold at
+    # least one name, and no name twice, is checked by _check_hello.
+    if not isinstance(value, (list, tuple)) or len(value) > 1024:
+        _fail(field, "must be an array of 0..1024 event names")
     return [_name(field, item) for item in value]
 
 
-def _expect(field, value):
-    _str(field, value)
-    if value not in ("first", "all"):
-        _fail(field, "must be \"first\" or \"all\"")
-    return value
+def _one_of(*allowed):
+    quoted = [f'"{a}"' for a in allowed]
+    text = ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+    def check(field, value):
+        _str(field, value)
+        if value not in allowed:
+            _fail(field, f"must be {text}")
+        return value
+    return check
+
+
+#: The reply policies (wire key ``expect``) and failure policies of section 13.
+EXPECT_VALUES = ("first", "all")
+ON_FAILURE_VALUES = ("open", "closed")
+OUTCOME_VALUES = ("replied", "timed_out", "incomplete", "no_hook")
+MISSING_WHY_VALUES = ("timed_out", "died", "left", "lagged")
+
+_expect = _one_of(*EXPECT_VALUES)
+_on_failure = _one_of(*ON_FAILURE_VALUES)
+_outcome = _one_of(*OUTCOME_VALUES)
+_verdict = _one_of("allowed", "vetoed")
+_decided_by = _one_of("hook", "policy")
+_why = _one_of(*MISSING_WHY_VALUES)
 
 
 def _timeout_ms(field, value):
@@ -212,24 +237,37 @@ def _timeout_ms(field, value):
     return value
 
 
-def _outcome(field, value):
-    _str(field, value)
-    if value not in ("replied", "timed_out", "no_hook"):
-        _fail(field, "must be \"replied\", \"timed_out\" or \"no_hook\"")
-    return value
-
-
 _ANSWER = (
     ("hook", _hook_name, True),
     ("instance", _optional_instance, True),
     ("reply_json", _json_object, True),
+    ("latency_us", _uint(), True),
+)
+
+_VETO = (
+    ("hook", _str, True),  # "" for the veto of no_hook under closed
+    ("instance", _optional_instance, True),
+    ("reason", _str, True),
+)
+
+_MISSING = (
+    ("hook", _hook_name, True),
+    ("instance", _optional_instance, True),
+    ("why", _why, True),
 )
 
 
-def _answers(field, value):
-    if not isinstance(value, (list, tuple)):
-        _fail(field, "must be an array of answers")
-    return [_fields(_ANSWER, item, field) for item in value]
+def _array_of(schema, what):
+    def check(field, value):
+        if not isinstance(value, (list, tuple)):
+            _fail(field, f"must be an array of {what}")
+        return [_fields(schema, item, field) for item in value]
+    return check
+
+
+_answers = _array_of(_ANSWER, "answers")
+_vetoes = _array_of(_VETO, "vetoes")
+_missing = _array_of(_MISSING, "missing hooks")
 
 
 def _map(field, value):
@@ -270,6 +308,7 @@ _SCHEMAS = {
         ("instance", _instance, True),
         ("hook", _hook_name, True),
         ("events", _names, True),
+        ("observe", _names, False),
     ),
     "hello_ok": (
         ("instance", _instance, True),
@@ -284,6 +323,7 @@ _SCHEMAS = {
     "reply_ack": (
         ("id", _str, True),
         ("accepted", _bool, True),
+        ("registered", _bool, False),
     ),
     "bye": (("instance", _instance, True),),
     "bye_ok": (("instance", _instance, True),),
@@ -294,6 +334,7 @@ _SCHEMAS = {
         ("wait", _bool, False),
         ("timeout_ms", _timeout_ms, False),
         ("expect", _expect, False),
+        ("on_failure", _on_failure, False),
     ),
     "ack": (
         ("req", _uint(), True),
@@ -306,6 +347,25 @@ _SCHEMAS = {
         ("id", _str, True),
         ("outcome", _outcome, True),
         ("replies", _answers, True),
+        ("expect", _expect, True),
+        ("on_failure", _on_failure, True),
+        ("verdict", _verdict, True),
+        ("decided_by", _decided_by, True),
+        ("vetoes", _vetoes, True),
+        ("missing", _missing, True),
+    ),
+    "ready": (
+        ("req", _uint(), False),
+        ("name", _name, True),
+        ("hooks", _uint(1), True),
+        # Required, but its absence is bad_timeout (section 7): _check_ready.
+        ("timeout_ms", _timeout_ms, False),
+    ),
+    "ready_ok": (
+        ("req", _uint(), True),
+        ("name", _name, True),
+        ("ready", _bool, True),
+        ("hooks", _uint(), True),
     ),
     "stats": (("req", _uint(), False),),
     "stats_ok": (
@@ -320,17 +380,48 @@ _SCHEMAS = {
     ),
 }
 
-# Values encode() writes for optional keys the caller left out. The two other
-# optional keys, emit's timeout_ms and error's supported, are then omitted
-# (section 2.1).
+# Values encode() writes for optional keys the caller left out. The other
+# optional keys are then omitted (section 2.1): emit's timeout_ms, expect and
+# on_failure (left to the broker), hello's observe, reply_ack's registered and
+# error's supported.
 _DEFAULTS = {
     ("reply", "instance"): "",
     ("emit", "req"): 0,
     ("emit", "wait"): False,
-    ("emit", "expect"): "first",
+    ("ready", "req"): 0,
     ("stats", "req"): 0,
     ("error", "req"): 0,
 }
+
+# Optional keys that encode() leaves out even when given, when their value is
+# the one that absence means: an empty observe, and registered unless false.
+_OMIT_WHEN = {
+    ("hello", "observe"): lambda value: not value,
+    ("reply_ack", "registered"): lambda value: value is not False,
+}
+
+
+def _check_hello(out):
+    names = list(out["events"]) + list(out.get("observe", ()))
+    if not names:
+        raise ProtocolError(
+            "bad_field", "fields 'events' and 'observe' hold no name", "events")
+    both = set(out["events"]) & set(out.get("observe", ()))
+    if both:
+        raise ProtocolError(
+            "bad_field",
+            f"field 'observe' repeats name(s) of 'events': {sorted(both)}",
+            "observe")
+
+
+def _check_ready(out):
+    if "timeout_ms" not in out:
+        raise ProtocolError(
+            "bad_timeout", "required field 'timeout_ms' is missing", "timeout_ms")
+
+
+# Rules across fields, run after every field passed its own check.
+_CHECKS = {"hello": _check_hello, "ready": _check_ready}
 
 # Messages without an ``op`` key: they travel on the events socket, where the
 # topic says what they are.
@@ -338,10 +429,11 @@ _NO_OP = {"event", "welcome"}
 
 #: Which ``op`` values each socket accepts from clients (requests) and sends back
 #: (responses).
-REQUESTS = {"replies": ("hello", "reply", "bye"), "emit": ("emit", "stats")}
+REQUESTS = {"replies": ("hello", "reply", "bye"),
+            "emit": ("emit", "stats", "ready")}
 RESPONSES = {
     "replies": ("hello_ok", "reply_ack", "bye_ok", "error"),
-    "emit": ("ack", "result", "stats_ok", "error"),
+    "emit": ("ack", "result", "stats_ok", "ready_ok", "error"),
 }
 
 def _fields(schema, body, context):
@@ -349,7 +441,8 @@ def _fields(schema, body, context):
         _fail(context, "must be a map")
     out = {}
     for key, check, required in schema:
-        if key in body:
+        if key in body and (required or body[key] is not None):
+            # An optional key whose value is nil counts as absent (section 2).
             out[key] = check(key, body[key])
         elif required:
             raise ProtocolError("bad_field", f"required field '{key}' is missing", key)
@@ -367,8 +460,11 @@ def encode(kind, fields=None, **more):
 
     ``kind`` is a message name (``"hello"``, ``"emit"``, ``"event"``...); the
     fields come from ``fields`` and keyword arguments, by wire name. Optional keys
-    the caller leaves out are written with their protocol default, except
-    ``timeout_ms`` and ``supported``, which are then omitted. Unknown keys raise
+    the caller leaves out are written with their protocol default, except those
+    that section 2.1 omits: emit's ``timeout_ms``, ``expect`` and ``on_failure``
+    (left to the broker; a fire-and-forget emit still writes ``expect`` as
+    ``"first"``), hello's ``observe`` (also when empty), reply_ack's
+    ``registered`` (unless false) and error's ``supported``. Unknown keys raise
     ``KeyError``; values are not validated here (see :func:`decode`).
     """
     schema = _SCHEMAS[kind]
@@ -382,8 +478,14 @@ def encode(kind, fields=None, **more):
     if kind not in _NO_OP:
         body["op"] = kind
     for key, _, required in schema:
-        if key in given:
-            body[key] = _wire_value(key, given[key])
+        if key in given and (required or given[key] is not None):
+            omit = _OMIT_WHEN.get((kind, key))
+            if omit is None or not omit(given[key]):
+                body[key] = _wire_value(key, given[key])
+        elif kind == "emit" and key == "expect" and not given.get("wait"):
+            # Without wait nothing is left to the broker: the form every client
+            # has always written (vector emit_fire_and_forget).
+            body[key] = "first"
         elif (kind, key) in _DEFAULTS:
             body[key] = _DEFAULTS[(kind, key)]
         elif required:
@@ -406,16 +508,22 @@ def _sorted_map(value):
 def _wire_value(key, value):
     if key == "stats":
         return _sorted_map(value)
-    if key == "replies":
+    if key in _NESTED:
         return [
-            {
-                "hook": answer["hook"],
-                "instance": answer.get("instance", ""),
-                "reply_json": answer["reply_json"],
-            }
-            for answer in value
+            {name: (item.get(name, default) if default is not None else item[name])
+             for name, default in _NESTED[key]}
+            for item in value
         ]
     return _to_wire(value)
+
+
+# Maps nested in arrays, in canonical key order; a default of None means required.
+_NESTED = {
+    "replies": (("hook", None), ("instance", ""), ("reply_json", None),
+                ("latency_us", 0)),
+    "vetoes": (("hook", ""), ("instance", ""), ("reason", None)),
+    "missing": (("hook", None), ("instance", ""), ("why", None)),
+}
 
 
 def _unique_map(pairs):
@@ -484,6 +592,9 @@ def _decode_map(data, kind, socket, direction):
     if kind not in _NO_OP:
         out["op"] = kind
     out.update(_fields(_SCHEMAS[kind], data, kind))
+    check = _CHECKS.get(kind)
+    if check is not None:
+        check(out)
     return out
 
 
