@@ -173,7 +173,8 @@ struct Broker::Impl {
     void count_received(const std::string& name);
     void on_ready(const std::string& routing_id, Ready ready);
     void answer_ready_waits(Clock::time_point now);
-    Event mint_event(Emit& emit);
+    /// A new event from `emit`, whose payload it takes; its binary id goes to `id`.
+    Event mint_event(Emit& emit, detail::Uuid* id = nullptr);
     void publish(const Event& event);
     milliseconds wait_timeout(const Emit& emit) const;
     std::uint64_t next_seq(const std::string& name, std::uint64_t req);
@@ -589,7 +590,11 @@ void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
     const OnFailure on_failure = emit.on_failure.value_or(defaults.on_failure);
     if (hooks_.live_count(emit.name) == 0) {
         ++counters_.no_hook;
-        Result result{emit.req, "", WaitOutcome::no_hook, {}, expect, on_failure};
+        Result result;
+        result.req = emit.req;
+        result.outcome = WaitOutcome::no_hook;
+        result.expect = expect;
+        result.on_failure = on_failure;
         result.decided_by = DecidedBy::policy;
         if (on_failure == OnFailure::closed) {
             result.verdict = Decision::vetoed;
@@ -608,11 +613,12 @@ void Broker::Impl::on_wait(const std::string& routing_id, Emit emit) {
                    "retry later",
                emit.req);
     }
-    Event event = mint_event(emit);
+    detail::Uuid id;
+    Event event = mint_event(emit, &id);
     event.deadline = plus(event.emitted_at, timeout);
 
     detail::PendingWait wait;
-    wait.id = *detail::parse_uuid(event.id);
+    wait.id = id;
     wait.routing_id = routing_id;
     wait.req = emit.req;
     wait.expect = expect;
@@ -737,10 +743,12 @@ void Broker::Impl::answer_ready_waits(Clock::time_point now) {
     ready_waits_.erase(keep, ready_waits_.end());
 }
 
-Event Broker::Impl::mint_event(Emit& emit) {
+Event Broker::Impl::mint_event(Emit& emit, detail::Uuid* id) {
     Event event;
     event.name = emit.name;
-    event.id = make_uuid4();
+    const auto uuid = detail::new_uuid4();
+    event.id = detail::format_uuid(uuid);
+    if (id != nullptr) *id = uuid;
     event.run = run_;
     event.seq = next_seq(emit.name, emit.req);
     event.emitted_at = wall_now();
@@ -1007,8 +1015,13 @@ void Broker::Impl::send_result(detail::PendingWait& wait, WaitOutcome outcome) {
         auto* hook = hooks_.by_key(key);
         if (hook != nullptr && hook->counters.owed > 0) --hook->counters.owed;
     }
-    Result result{wait.req, detail::format_uuid(wait.id), outcome,
-                  std::move(wait.answers), wait.expect, wait.on_failure};
+    Result result;
+    result.req = wait.req;
+    result.id = detail::format_uuid(wait.id);
+    result.outcome = outcome;
+    result.replies = std::move(wait.answers);
+    result.expect = wait.expect;
+    result.on_failure = wait.on_failure;
     result.vetoes = std::move(wait.vetoes);
     const bool hook_vetoed = !result.vetoes.empty();
     if (wait.on_failure == OnFailure::closed) {

@@ -158,22 +158,28 @@ std::vector<std::string> HookRegistry::live_instances(std::string_view name) con
 }
 
 const std::vector<HookRecord*>* HookRegistry::answering(std::string_view name) const {
-    const auto it = answering_.find(std::string(name));
+    if (answering_.empty()) return nullptr;
+    probe_.assign(name);
+    const auto it = answering_.find(probe_);
     return it == answering_.end() ? nullptr : &it->second;
 }
 
 const std::vector<HookRecord*>* HookRegistry::observing(std::string_view name) const {
-    const auto it = observing_.find(std::string(name));
+    if (observing_.empty()) return nullptr;
+    probe_.assign(name);
+    const auto it = observing_.find(probe_);
     return it == observing_.end() ? nullptr : &it->second;
 }
 
 const HookRecord* HookRegistry::find(std::string_view instance) const {
-    const auto it = slots_.find(std::string(instance));
+    probe_.assign(instance);
+    const auto it = slots_.find(probe_);
     return it == slots_.end() ? nullptr : &it->second.record;
 }
 
 HookRecord* HookRegistry::find(std::string_view instance) {
-    const auto it = slots_.find(std::string(instance));
+    probe_.assign(instance);
+    const auto it = slots_.find(probe_);
     return it == slots_.end() ? nullptr : &it->second.record;
 }
 

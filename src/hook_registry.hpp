@@ -147,6 +147,9 @@ class HookRegistry {
     NameIndex observing_;
     std::unordered_map<std::uint64_t, HookRecord*> by_key_;
     std::uint64_t next_key_ = 1;
+    /// Reused to look names and instances up from a string_view without allocating
+    /// (C++17 maps have no heterogeneous lookup).
+    mutable std::string probe_;
     std::map<std::string, std::uint64_t> subscriptions_;
 };
 

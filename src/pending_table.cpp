@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace hookbus::detail {
 
@@ -46,14 +47,33 @@ std::optional<Uuid> parse_uuid(std::string_view text) {
 
 std::string format_uuid(const Uuid& id) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::string text;
-    text.reserve(36);
+    char text[36];
+    std::size_t at = 0;
     for (std::size_t i = 0; i < id.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
-        text.push_back(digits[id[i] >> 4]);
-        text.push_back(digits[id[i] & 0x0f]);
+        if (i == 4 || i == 6 || i == 8 || i == 10) text[at++] = '-';
+        text[at++] = digits[id[i] >> 4];
+        text[at++] = digits[id[i] & 0x0f];
     }
-    return text;
+    return std::string(text, sizeof text);
+}
+
+Uuid new_uuid4() {
+    // Seeded once per thread: random_device is slow, the engine is not. Ids only need
+    // to be unique, not unguessable (any hook that sees an event may answer it).
+    thread_local std::mt19937_64 engine = [] {
+        std::random_device device;
+        std::seed_seq seed{device(), device(), device(), device(),
+                           device(), device(), device(), device()};
+        return std::mt19937_64(seed);
+    }();
+    Uuid id{};
+    for (std::size_t half = 0; half < 2; ++half) {
+        const auto bits = engine();
+        std::memcpy(id.data() + half * 8, &bits, sizeof bits);
+    }
+    id[6] = static_cast<std::uint8_t>((id[6] & 0x0f) | 0x40);  // version 4
+    id[8] = static_cast<std::uint8_t>((id[8] & 0x3f) | 0x80);  // variant 10xx
+    return id;
 }
 
 std::size_t UuidHash::operator()(const Uuid& id) const noexcept {

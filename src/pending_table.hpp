@@ -28,6 +28,8 @@ using Uuid = std::array<std::uint8_t, 16>;
 std::optional<Uuid> parse_uuid(std::string_view text);
 /// The lower-case 36-character text form.
 std::string format_uuid(const Uuid& id);
+/// A fresh random UUID version 4, from an engine seeded once per thread.
+Uuid new_uuid4();
 
 /// Hashes a Uuid; its bytes are already random, so a slice of them suffices.
 struct UuidHash {

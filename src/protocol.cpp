@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <msgpack.hpp>
 #include <random>
@@ -240,11 +241,47 @@ std::string_view str_view(const msgpack::object& value) {
 
 // ---- encoding -----------------------------------------------------------------------
 
-/// The packer's output stream: appends to a caller's string, so that a caller that
-/// reuses one string encodes without allocating.
-struct StringSink {
-    std::string* out;
-    void write(const char* bytes, std::size_t size) { out->append(bytes, size); }
+/// The packer's output stream: gathers the packer's many small writes (a header
+/// byte, a key of a few bytes) in a buffer on the stack and appends them to the
+/// caller's string in a few large pieces. A caller that reuses one string encodes
+/// without allocating.
+class StringSink {
+  public:
+    explicit StringSink(std::string* out) : out_(out) {}
+    StringSink(const StringSink&) = delete;
+    StringSink& operator=(const StringSink&) = delete;
+
+    void write(const char* bytes, std::size_t size) {
+        if (size <= sizeof buffer_ - used_) {
+            // Most writes are a header of 1 to 9 bytes or a short key: a plain loop
+            // beats a call to memcpy for those.
+            if (size <= 16) {
+                for (std::size_t i = 0; i < size; ++i) buffer_[used_ + i] = bytes[i];
+            } else {
+                std::memcpy(buffer_ + used_, bytes, size);
+            }
+            used_ += size;
+            return;
+        }
+        flush();
+        if (size >= sizeof buffer_) {
+            out_->append(bytes, size);
+            return;
+        }
+        std::memcpy(buffer_, bytes, size);
+        used_ = size;
+    }
+
+    /// Appends what is buffered to the string.
+    void flush() {
+        out_->append(buffer_, used_);
+        used_ = 0;
+    }
+
+  private:
+    std::string* out_;
+    char buffer_[512];
+    std::size_t used_ = 0;
 };
 
 /// Writes one canonical msgpack map into `out` (replacing its contents), optionally
@@ -259,7 +296,7 @@ class MapWriter {
 
     /// Starts a body with `v` and `op`.
     MapWriter(std::string& out, std::uint32_t keys, std::string_view op)
-        : sink_{&out}, keys_left_(keys) {
+        : sink_(&out), keys_left_(keys) {
         out.clear();
         packer_.pack_map(keys);
         number("v", protocol_version);
@@ -268,7 +305,7 @@ class MapWriter {
 
     /// Starts an events frame: topic, NUL, then a body with `v` and no `op`.
     MapWriter(std::string& out, Topic topic, std::uint32_t keys)
-        : sink_{&out}, keys_left_(keys) {
+        : sink_(&out), keys_left_(keys) {
         out.assign(topic.name.data(), topic.name.size());
         out.push_back('\0');
         packer_.pack_map(keys);
@@ -385,10 +422,12 @@ class MapWriter {
         return *this;
     }
 
-    void finish() const {
+    /// Checks the key count and writes out what is buffered; every map ends here.
+    void finish() {
         if (keys_left_ != 0) {
             throw std::logic_error("hookbus codec: map has too few keys");
         }
+        sink_.flush();
     }
 
   private:
@@ -1021,9 +1060,46 @@ std::string_view to_string(MissingWhy why) {
     return "timed_out";
 }
 
+namespace {
+
+// The veto of a flat reply (no nesting, no escapes), read without a parser: there,
+// the text `"abort"` followed by `:` can only be the key. Nullopt when the reply is
+// not that simple, for the parser to decide.
+std::optional<std::optional<std::string>> flat_veto_reason(std::string_view text) {
+    if (text.find_first_of("[\\", 0) != std::string_view::npos ||
+        text.find('{', text.find('{') + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    constexpr std::string_view key = "\"abort\"";
+    const auto at = text.find(key);
+    if (text.find(key, at + key.size()) != std::string_view::npos) return std::nullopt;
+    auto skip_space = [&](std::size_t i) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+                                   text[i] == '\r')) {
+            ++i;
+        }
+        return i;
+    };
+    auto i = skip_space(at + key.size());
+    if (i >= text.size() || text[i] != ':') return std::nullopt;
+    i = skip_space(i + 1);
+    const auto rest = text.substr(i);
+    if (rest.substr(0, 4) == "null" || rest.substr(0, 5) == "false") {
+        return std::optional<std::string>();
+    }
+    if (rest.empty() || rest.front() != '"') return std::nullopt;
+    const auto close = rest.find('"', 1);
+    if (close == std::string_view::npos) return std::nullopt;
+    if (close == 1) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(rest.substr(1, close - 1)));
+}
+
+}  // namespace
+
 std::optional<std::string> veto_reason(std::string_view reply_json) {
     // Most answers never mention abort; those cost one scan and no parse.
     if (reply_json.find("abort") == std::string_view::npos) return std::nullopt;
+    if (auto flat = flat_veto_reason(reply_json)) return *flat;
     const auto reply = nlohmann::json::parse(reply_json, nullptr, false);
     if (!reply.is_object()) return std::nullopt;
     const auto it = reply.find("abort");

@@ -309,6 +309,15 @@ TEST(Codec, VetoReasonReadsAbort) {
     EXPECT_EQ(veto_reason(R"({"abort":{"code":3}})"), R"({"code":3})");
     EXPECT_EQ(veto_reason(R"({"ok":"abort"})"), std::nullopt);
     EXPECT_EQ(veto_reason(R"({})"), std::nullopt);
+    // Flat replies take a shortcut; these must agree with the parser.
+    EXPECT_EQ(veto_reason(R"({ "abort" : "no" , "x": 1})"), "no");
+    EXPECT_EQ(veto_reason(R"({"x":1,"abort": null})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({"abort":3})"), "3");
+    EXPECT_EQ(veto_reason(R"({"abort":"a\"b"})"), "a\"b");
+    EXPECT_EQ(veto_reason(R"({"abort":"","abort":"later"})"), "later");
+    EXPECT_EQ(veto_reason(R"({"x":{"abort":"nested"}})"), std::nullopt);
+    EXPECT_EQ(veto_reason(R"({"x":["abort"],"abort":"y"})"), "y");
+    EXPECT_EQ(veto_reason(R"({"note":"abort","abort":""})"), std::nullopt);
 }
 
 TEST(Codec, StatsRequestRoundTrips) {
