@@ -30,9 +30,13 @@ void stamp(Packer& p, std::string_view k, Stamp s) {
     p.pack_array(2).pack_int64(s.seconds).pack_uint32(s.nanos);
 }
 
+// The hookbus protocol version these raw clients speak (docs/protocol.md); the
+// bench links no hookbus code, so that the relay and raw roles measure ZeroMQ alone.
+constexpr std::uint64_t wire_version = 2;
+
 void head(Packer& p, std::uint32_t keys, std::string_view op) {
     p.pack_map(keys);
-    uint(p, "v", 1);
+    uint(p, "v", wire_version);
     if (!op.empty()) str(p, "op", op);
 }
 

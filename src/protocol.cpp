@@ -1,4 +1,4 @@
-// The msgpack codec of hookbus protocol version 1 (docs/protocol.md). Encoders write
+// The msgpack codec of hookbus protocol version 2 (docs/protocol.md). Encoders write
 // the canonical form of section 2.1 byte for byte; decoders accept any valid form,
 // check every field the receiver relies on and throw DecodeError with the code the
 // broker answers with. Broker, C++ clients and the conformance tests all use it.
@@ -595,7 +595,7 @@ class MapReader {
     /// Checks `v`: a missing or non-integer `v` is bad_field, any other version is
     /// unsupported_version.
     void check_version() const {
-        const auto& value = need("v", "the protocol version 1");
+        const auto& value = need("v", "the protocol version");
         bool integer = value.type == msgpack::type::POSITIVE_INTEGER ||
                        value.type == msgpack::type::NEGATIVE_INTEGER;
         if (!integer) wrong("v", "an integer protocol version", describe(value));
@@ -604,7 +604,8 @@ class MapReader {
             return;
         }
         fail(ErrorCode::unsupported_version,
-             "protocol version " + describe(value) + " is not supported; supported: [1]");
+             "protocol version " + describe(value) + " is not supported; supported: [" +
+                 std::to_string(protocol_version) + "]");
     }
 
     std::string op() const { return text("op"); }

@@ -1,4 +1,4 @@
-// Wire types and the msgpack codec of hookbus protocol version 1 (docs/protocol.md).
+// Wire types and the msgpack codec of hookbus protocol version 2 (docs/protocol.md).
 // Every message that crosses a socket, in either direction, is one of the structs
 // below; broker, clients and the conformance vectors all encode and decode through
 // these functions, so the byte layout is defined in exactly one place.
@@ -17,7 +17,7 @@
 namespace hookbus {
 
 /// The protocol version this build speaks.
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;
 
 /// Topic of the welcome message on the events socket (without its NUL).
 inline constexpr std::string_view welcome_topic = "$welcome";

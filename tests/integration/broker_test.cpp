@@ -428,7 +428,7 @@ class BadInputTest : public BrokerTest,
 TEST_P(BadInputTest, WrongFrameCountsAreBadFrames) {
     start();
     RawDealer client = dealer();
-    EXPECT_EQ(error_code_for(client, {msgpack_of({{"v", 1}, {"op", "stats"}})}),
+    EXPECT_EQ(error_code_for(client, {msgpack_of({{"v", hookbus::protocol_version}, {"op", "stats"}})}),
               "bad_frames");
     EXPECT_EQ(error_code_for(client, {"", "a", "b"}), "bad_frames");
     EXPECT_EQ(error_code_for(client, {"x", "body"}), "bad_frames");
@@ -439,16 +439,16 @@ TEST_P(BadInputTest, UndecodableBodiesAreBadMessage) {
     RawDealer client = dealer();
     EXPECT_EQ(error_code_for(client, {"", "\xc1"}), "bad_message");
     EXPECT_EQ(error_code_for(client, {"", msgpack_of(5)}), "bad_message");
-    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", 1}}) + "trailing"}),
+    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", hookbus::protocol_version}}) + "trailing"}),
               "bad_message");
 }
 
 TEST_P(BadInputTest, UnknownOpAndVersionAreRefused) {
     start();
     RawDealer client = dealer();
-    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", 1}, {"op", "dance"}})}),
+    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", hookbus::protocol_version}, {"op", "dance"}})}),
               "unknown_op");
-    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", 2}, {"op", "emit"}})}),
+    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", hookbus::protocol_version + 1}, {"op", "emit"}})}),
               "unsupported_version");
 }
 
@@ -456,9 +456,9 @@ TEST_P(BadInputTest, MissingAndMistypedFieldsAreBadField) {
     start();
     RawDealer client = dealer();
     const std::string op = std::string(GetParam()) == "emit" ? "emit" : "reply";
-    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", 1}, {"op", op}})}),
+    EXPECT_EQ(error_code_for(client, {"", msgpack_of({{"v", hookbus::protocol_version}, {"op", op}})}),
               "bad_field");
-    const auto mistyped = msgpack_of({{"v", 1},
+    const auto mistyped = msgpack_of({{"v", hookbus::protocol_version},
                                       {"op", op},
                                       {"name", 5},
                                       {"id", 5},
@@ -496,7 +496,7 @@ TEST_F(BrokerTest, ReservedNameIsBadName) {
     start();
     RawDealer client = emitter();
     const auto body = msgpack_of(
-        {{"v", 1}, {"op", "emit"}, {"name", "$hook/x"}, {"payload_json", "{}"}});
+        {{"v", hookbus::protocol_version}, {"op", "emit"}, {"name", "$hook/x"}, {"payload_json", "{}"}});
     EXPECT_EQ(error_code_for(client, {"", body}), "bad_name");
 }
 

@@ -51,7 +51,7 @@ BadInput body(std::string what, std::string bytes, std::string code) {
 
 // Classes that are refused alike on both ROUTER sockets.
 std::vector<BadInput> common_bad_inputs(const std::string& op) {
-    const std::string good = msgpack_of({{"v", 1}, {"op", op}});
+    const std::string good = msgpack_of({{"v", hookbus::protocol_version}, {"op", op}});
     return {
         {"no delimiter", {good}, "bad_frames"},
         {"three frames", {"", good, good}, "bad_frames"},
@@ -71,14 +71,14 @@ std::vector<BadInput> common_bad_inputs(const std::string& op) {
              "bad_message"),
         body("v missing", msgpack_of({{"op", op}}), "bad_field"),
         body("v is a str", msgpack_of({{"v", "1"}, {"op", op}}), "bad_field"),
-        body("v is 2", msgpack_of({{"v", 2}, {"op", op}}), "unsupported_version"),
+        body("v is the next version", msgpack_of({{"v", hookbus::protocol_version + 1}, {"op", op}}), "unsupported_version"),
         body("v is 0", msgpack_of({{"v", 0}, {"op", op}}), "unsupported_version"),
         body("v is -1", msgpack_of({{"v", -1}, {"op", op}}), "unsupported_version"),
-        body("op missing", msgpack_of({{"v", 1}}), "bad_field"),
-        body("op is an int", msgpack_of({{"v", 1}, {"op", 5}}), "bad_field"),
-        body("op is bin", msgpack_of({{"v", 1}, {"op", nlohmann::json::binary({'e'})}}),
+        body("op missing", msgpack_of({{"v", hookbus::protocol_version}}), "bad_field"),
+        body("op is an int", msgpack_of({{"v", hookbus::protocol_version}, {"op", 5}}), "bad_field"),
+        body("op is bin", msgpack_of({{"v", hookbus::protocol_version}, {"op", nlohmann::json::binary({'e'})}}),
              "bad_field"),
-        body("unknown op", msgpack_of({{"v", 1}, {"op", "dance"}}), "unknown_op"),
+        body("unknown op", msgpack_of({{"v", hookbus::protocol_version}, {"op", "dance"}}), "unknown_op"),
     };
 }
 
@@ -86,14 +86,14 @@ std::vector<BadInput> bad_emit_inputs() {
     auto inputs = common_bad_inputs("stats");
     auto emit = [](nlohmann::json fields) {
         nlohmann::json body = {
-            {"v", 1}, {"op", "emit"}, {"name", "capture"}, {"payload_json", "{}"}};
+            {"v", hookbus::protocol_version}, {"op", "emit"}, {"name", "capture"}, {"payload_json", "{}"}};
         body.update(fields);
         return msgpack_of(body);
     };
     const std::vector<BadInput> own = {
         body("name missing",
-             msgpack_of({{"v", 1}, {"op", "emit"}, {"payload_json", "{}"}}), "bad_field"),
-        body("payload missing", msgpack_of({{"v", 1}, {"op", "emit"}, {"name", "a"}}),
+             msgpack_of({{"v", hookbus::protocol_version}, {"op", "emit"}, {"payload_json", "{}"}}), "bad_field"),
+        body("payload missing", msgpack_of({{"v", hookbus::protocol_version}, {"op", "emit"}, {"name", "a"}}),
              "bad_field"),
         body("name is an int", emit({{"name", 5}}), "bad_field"),
         body("payload is an array", emit({{"payload_json", {1}}}), "bad_field"),
@@ -104,7 +104,7 @@ std::vector<BadInput> bad_emit_inputs() {
              "bad_field"),
         body("expect is unknown", emit({{"wait", true}, {"expect", "some"}}),
              "bad_field"),
-        body("req is a str", msgpack_of({{"v", 1}, {"op", "stats"}, {"req", "7"}}),
+        body("req is a str", msgpack_of({{"v", hookbus::protocol_version}, {"op", "stats"}, {"req", "7"}}),
              "bad_field"),
         body("reserved name", emit({{"name", "$welcome"}}), "bad_name"),
         body("name too long", emit({{"name", std::string(129, 'a')}}), "bad_name"),
@@ -123,7 +123,7 @@ std::vector<BadInput> bad_emit_inputs() {
 std::vector<BadInput> bad_hook_inputs() {
     auto inputs = common_bad_inputs("bye");
     auto hello = [](nlohmann::json fields) {
-        nlohmann::json body = {{"v", 1},
+        nlohmann::json body = {{"v", hookbus::protocol_version},
                                {"op", "hello"},
                                {"instance", "i-1"},
                                {"hook", "bad"},
@@ -132,7 +132,7 @@ std::vector<BadInput> bad_hook_inputs() {
         return msgpack_of(body);
     };
     auto reply = [](nlohmann::json fields) {
-        nlohmann::json body = {{"v", 1},
+        nlohmann::json body = {{"v", hookbus::protocol_version},
                                {"op", "reply"},
                                {"id", make_uuid4()},
                                {"hook", "bad"},
@@ -142,7 +142,7 @@ std::vector<BadInput> bad_hook_inputs() {
     };
     const std::vector<BadInput> own = {
         body("hello without events",
-             msgpack_of({{"v", 1}, {"op", "hello"}, {"instance", "i"}, {"hook", "h"}}),
+             msgpack_of({{"v", hookbus::protocol_version}, {"op", "hello"}, {"instance", "i"}, {"hook", "h"}}),
              "bad_field"),
         body("hello with no event names", hello({{"events", nlohmann::json::array()}}),
              "bad_field"),
@@ -157,12 +157,12 @@ std::vector<BadInput> bad_hook_inputs() {
         body("hello with a hook name that is not UTF-8", hello({{"hook", "\xff\xfe"}}),
              "bad_field"),
         body("reply without reply_json",
-             msgpack_of({{"v", 1}, {"op", "reply"}, {"id", "x"}, {"hook", "h"}}),
+             msgpack_of({{"v", hookbus::protocol_version}, {"op", "reply"}, {"id", "x"}, {"hook", "h"}}),
              "bad_field"),
         body("reply_json not an object", reply({{"reply_json", "[1]"}}), "bad_field"),
         body("reply_json not JSON", reply({{"reply_json", "{"}}), "bad_field"),
         body("reply id is an int", reply({{"id", 5}}), "bad_field"),
-        body("bye without instance", msgpack_of({{"v", 1}, {"op", "bye"}}), "bad_field"),
+        body("bye without instance", msgpack_of({{"v", hookbus::protocol_version}, {"op", "bye"}}), "bad_field"),
         body("emit on the replies socket", encode(make_emit("capture")), "unknown_op"),
     };
     inputs.insert(inputs.end(), own.begin(), own.end());

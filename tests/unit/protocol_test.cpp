@@ -399,7 +399,7 @@ TEST(Codec, OnlyUnsupportedVersionCarriesSupported) {
     auto version =
         json::from_msgpack(encode(Error{9, ErrorCode::unsupported_version, "", "v"}));
     auto other = json::from_msgpack(encode(Error{9, ErrorCode::overloaded, "", "full"}));
-    EXPECT_EQ(version["supported"], json::array({1}));
+    EXPECT_EQ(version["supported"], json::array({protocol_version}));
     EXPECT_FALSE(other.contains("supported"));
 }
 
@@ -417,7 +417,7 @@ TEST(Codec, LongStringsRoundTrip) {
 // ---- errors -------------------------------------------------------------------------
 
 TEST(Codec, DecodeErrorCarriesReqWhenVersionIsWrong) {
-    auto body = Body(3).add("v", 2).add("op", "stats").add("req", 41).str();
+    auto body = Body(3).add("v", protocol_version + 1).add("op", "stats").add("req", 41).str();
     auto error = decode_error(decode_emit_request, body);
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code(), ErrorCode::unsupported_version);
@@ -426,7 +426,7 @@ TEST(Codec, DecodeErrorCarriesReqWhenVersionIsWrong) {
 
 TEST(Codec, BadFieldMessageNamesFieldAndExpectation) {
     auto body = Body(5)
-                    .add("v", 1)
+                    .add("v", protocol_version)
                     .add("op", "emit")
                     .add("name", "a")
                     .add("payload_json", "{}")
@@ -439,7 +439,7 @@ TEST(Codec, BadFieldMessageNamesFieldAndExpectation) {
 }
 
 TEST(Codec, MissingFieldMessageNamesIt) {
-    auto body = Body(3).add("v", 1).add("op", "emit").add("req", 4).str();
+    auto body = Body(3).add("v", protocol_version).add("op", "emit").add("req", 4).str();
     auto error = decode_error(decode_emit_request, body);
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code(), ErrorCode::bad_field);
@@ -448,7 +448,7 @@ TEST(Codec, MissingFieldMessageNamesIt) {
 
 TEST(Codec, NestedFieldErrorsNameThePath) {
     auto body = Body(6)
-                    .add("v", 1)
+                    .add("v", protocol_version)
                     .add("op", "result")
                     .add("req", 2)
                     .add("id", "")
@@ -508,7 +508,7 @@ TEST(Codec, AcceptsKeysInAnyOrder) {
                     .add("payload_json", "{}")
                     .add("name", "capture")
                     .add("op", "emit")
-                    .add("v", 1)
+                    .add("v", protocol_version)
                     .str();
     auto emit = std::get<Emit>(decode_emit_request(body));
     EXPECT_EQ(emit.name, "capture");
@@ -517,7 +517,7 @@ TEST(Codec, AcceptsKeysInAnyOrder) {
 
 TEST(Codec, AcceptsWideIntegers) {
     auto body = Body(6)
-                    .raw("v", [](auto& p) { p.pack_fix_uint64(1); })
+                    .raw("v", [](auto& p) { p.pack_fix_uint64(protocol_version); })
                     .add("op", "emit")
                     .raw("req", [](auto& p) { p.pack_fix_int8(5); })
                     .add("name", "a")
@@ -530,14 +530,14 @@ TEST(Codec, AcceptsWideIntegers) {
 }
 
 TEST(Codec, AcceptsLongStrHeaders) {
-    // {"v": 1, "op": "stats", "req": 1} with "stats" behind a str32 header.
-    auto body = std::string("\x83\xa1v\x01\xa2op\xdb\0\0\0\x05stats\xa3req\x01", 22);
+    // {"v": 2, "op": "stats", "req": 1} with "stats" behind a str32 header.
+    auto body = std::string("\x83\xa1v\x02\xa2op\xdb\0\0\0\x05stats\xa3req\x01", 22);
     EXPECT_EQ(std::get<StatsRequest>(decode_emit_request(body)).req, 1u);
 }
 
 TEST(Codec, IgnoresUnknownKeys) {
     auto body = Body(4)
-                    .add("v", 1)
+                    .add("v", protocol_version)
                     .add("op", "bye")
                     .add("instance", "h1")
                     .add("future", std::vector<int>{1, 2})
@@ -547,7 +547,7 @@ TEST(Codec, IgnoresUnknownKeys) {
 
 TEST(Codec, FindsARepeatedKeyAmongManyQuickly) {
     Body body(200004);
-    body.add("v", 1).add("op", "bye").add("instance", "h1");
+    body.add("v", protocol_version).add("op", "bye").add("instance", "h1");
     for (int i = 0; i < 200000; ++i) body.add("k" + std::to_string(i), 0);
     body.add("k0", 1);
     auto error = decode_error(decode_hook_request, body.str());
@@ -557,7 +557,7 @@ TEST(Codec, FindsARepeatedKeyAmongManyQuickly) {
 
 TEST(Codec, FindsARepeatedKeyInASmallMap) {
     Body body(4);
-    body.add("v", 1).add("op", "bye").add("instance", "h1").add("op", "x");
+    body.add("v", protocol_version).add("op", "bye").add("instance", "h1").add("op", "x");
     auto error = decode_error(decode_hook_request, body.str());
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code(), ErrorCode::bad_message);
@@ -593,7 +593,7 @@ TEST(Codec, EncodingIntoAReusedStringMatchesEncode) {
 TEST(Codec, TreatsNilOptionalFieldsAsAbsent) {
     auto nil = [](auto& p) { p.pack_nil(); };
     auto body = Body(7)
-                    .add("v", 1)
+                    .add("v", protocol_version)
                     .add("op", "emit")
                     .add("name", "a")
                     .add("payload_json", "{}")

@@ -10,6 +10,9 @@ from hookbus import protocol
 from hookbus._payload import payload_json, reply_json
 from hookbus._requests import RequestBuilder, timeout_ms
 
+#: The version every body below carries.
+V = protocol.PROTOCOL_VERSION
+
 
 def test_emit_without_wait_writes_every_key_but_timeout():
     body = protocol.encode("emit", req=1, name="capture", payload_json="{}")
@@ -30,18 +33,18 @@ def test_str_of_32_bytes_uses_str8():
 
 def test_decoder_accepts_any_key_order_and_int_width():
     body = msgpack.packb({"accepted": True, "id": "e", "op": "reply_ack",
-                          "v": 1}, use_bin_type=True)
+                          "v": V}, use_bin_type=True)
     assert protocol.decode_response(body, "replies")["accepted"] is True
 
 
 def test_decoder_drops_unknown_keys():
-    body = msgpack.packb({"v": 1, "op": "bye_ok", "instance": "a", "later": 3})
-    assert protocol.decode(body, "bye_ok") == {"v": 1, "op": "bye_ok",
+    body = msgpack.packb({"v": V, "op": "bye_ok", "instance": "a", "later": 3})
+    assert protocol.decode(body, "bye_ok") == {"v": V, "op": "bye_ok",
                                                "instance": "a"}
 
 
 def test_decoder_refuses_bin_where_str_is_required():
-    body = msgpack.packb({"v": 1, "op": "bye_ok", "instance": b"a"},
+    body = msgpack.packb({"v": V, "op": "bye_ok", "instance": b"a"},
                          use_bin_type=True)
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.decode(body, "bye_ok")
@@ -222,7 +225,7 @@ def test_ready_needs_a_whole_number_of_hooks(hooks):
 
 def test_ready_request_is_canonical():
     _, body = RequestBuilder(1 << 20).ready("a", 2, 0.3)
-    assert msgpack.unpackb(body) == {"v": 1, "op": "ready", "req": 1, "name": "a",
+    assert msgpack.unpackb(body) == {"v": V, "op": "ready", "req": 1, "name": "a",
                                      "hooks": 2, "timeout_ms": 300}
 
 
@@ -275,7 +278,7 @@ def test_allowed_outcome_has_an_empty_abort_and_is_not_vetoed():
 
 
 def test_result_without_a_verdict_is_refused():
-    body = msgpack.packb({"v": 1, "op": "result", "req": 1, "id": "",
+    body = msgpack.packb({"v": V, "op": "result", "req": 1, "id": "",
                           "outcome": "no_hook", "replies": []})
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.decode_response(body, "emit")

@@ -1,4 +1,4 @@
-"""Wire codec of the hookbus protocol, version 1 (docs/protocol.md).
+"""Wire codec of the hookbus protocol, version 2 (docs/protocol.md).
 
 Every message that the Python clients send or receive goes through this module:
 the encoder writes the canonical form of section 2.1 (keys in the order the spec's
@@ -44,7 +44,7 @@ __all__ = [
     "MISSING_WHY_VALUES",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 WELCOME_TOPIC = "$welcome"
 HOOK_TOPIC_PREFIX = "~hook/"
 
@@ -617,7 +617,8 @@ def _version(data):
     if version != PROTOCOL_VERSION:
         raise ProtocolError(
             "unsupported_version",
-            f"protocol version {version} is not supported; this client speaks 1",
+            f"protocol version {version} is not supported; this client speaks "
+            f"{PROTOCOL_VERSION}",
             "v",
         )
 
