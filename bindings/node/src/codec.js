@@ -1,4 +1,4 @@
-// The msgpack codec of hookbus protocol version 1 (docs/protocol.md sections 2-7).
+// The msgpack codec of hookbus protocol version 2 (docs/protocol.md sections 2-7).
 // Messages here are plain objects that use the wire's own field names
 // (`payload_json`, `emitted_at`, timestamps as `[seconds, nanos]`), so that they
 // compare directly with the conformance vectors in tests/vectors/. Encoders write the
@@ -575,7 +575,7 @@ export function encodeError(error) {
         code: error.code,
         message: error.message,
     };
-    if (error.code === "unsupported_version") map.supported = error.supported ?? [1];
+    if (error.code === "unsupported_version") map.supported = error.supported ?? [PROTOCOL_VERSION];
     return pack(map);
 }
 

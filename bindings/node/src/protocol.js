@@ -1,4 +1,4 @@
-// Constants and validators of hookbus protocol version 1 (docs/protocol.md,
+// Constants and validators of hookbus protocol version 2 (docs/protocol.md,
 // sections 1 and 2): event-name and instance grammar, UUIDs, default endpoints.
 // Every other module of the binding builds on these.
 
@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 
 /** The protocol version this binding speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Topic of the welcome message on the events socket (without its NUL). */
 export const WELCOME_TOPIC = "$welcome";

@@ -69,8 +69,8 @@ async function serveOldEmit() {
         const request = decodeEmitRequest(body);
         const response =
             request.op === "emit"
-                ? { v: 1, op: "result", req: request.req, id: "", outcome: "no_hook" }
-                : { v: 1, op: "ready_ok", req: request.req, name: request.name };
+                ? { v: 2, op: "result", req: request.req, id: "", outcome: "no_hook" }
+                : { v: 2, op: "ready_ok", req: request.req, name: request.name };
         if (request.op === "emit") response.replies = [];
         await emitRouter.send([identity, Buffer.alloc(0), pack(response)]);
     }
