@@ -575,7 +575,8 @@ export function encodeError(error) {
         code: error.code,
         message: error.message,
     };
-    if (error.code === "unsupported_version") map.supported = error.supported ?? [PROTOCOL_VERSION];
+    if (error.code === "unsupported_version")
+        map.supported = error.supported ?? [PROTOCOL_VERSION];
     return pack(map);
 }
 
