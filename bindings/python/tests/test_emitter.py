@@ -55,6 +55,37 @@ def test_no_hook_is_answered_at_once(emitter):
     assert time.monotonic() - started < 0.5
 
 
+def test_a_request_given_up_on_never_reaches_a_broker_started_later(make_broker,
+                                                                   short_dir):
+    import os
+    directory = os.path.join(short_dir, "bus")
+    with hookbus.Emitter(directory=directory, grace=0.1) as emitter:
+        lost = emitter.emit_and_wait("capture", {}, timeout=0.1)
+        assert lost.status == hookbus.Status.UNREACHABLE
+        broker = make_broker()
+        assert emitter.emit("capture", {})       # the same emitter works again
+        stats = emitter.stats()
+    # The wait given up on would have been answered no_hook had it arrived.
+    assert (stats["no_hook"], stats["events_emitted"]) == (0, 1)
+    assert broker.directory == directory
+
+
+def test_async_request_given_up_on_never_reaches_a_broker_started_later(
+        make_broker, short_dir):
+    import asyncio
+    import os
+    directory = os.path.join(short_dir, "bus")
+
+    async def main():
+        async with hookbus.AsyncEmitter(directory=directory, grace=0.1) as emitter:
+            lost = await emitter.emit_and_wait("capture", {}, timeout=0.1)
+            make_broker()
+            await emitter.emit("capture", {})
+            stats = await emitter.stats()
+            return lost.status, stats["no_hook"], stats["events_emitted"]
+    assert asyncio.run(main()) == (hookbus.Status.UNREACHABLE, 0, 1)
+
+
 def test_wait_without_broker_is_unreachable_after_timeout_and_grace(short_dir):
     with hookbus.Emitter(directory=short_dir) as emitter:
         started = time.monotonic()

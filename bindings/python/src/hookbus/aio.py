@@ -91,8 +91,10 @@ class AsyncEmitter:
         # Created on first use so that the socket belongs to the running loop.
         if self._socket is None:
             context = self._context or zmq.asyncio.Context.instance()
+            # Not ZMQ_IMMEDIATE, which drops unread responses when the connection
+            # goes; _call discards the socket once nothing is in flight after a
+            # request it gave up on (see hookbus.Emitter._open).
             self._socket = context.socket(zmq.DEALER)
-            self._socket.setsockopt(zmq.IMMEDIATE, 1)
             self._socket.setsockopt(zmq.LINGER, 0)
             apply_curve(self._socket, self._curve)
             self._socket.connect(self.endpoint)
@@ -106,9 +108,26 @@ class AsyncEmitter:
         try:
             return await asyncio.wait_for(self._send_and_wait(body, future), limit)
         except asyncio.TimeoutError:
+            self._pending.pop(req, None)
+            if not self._pending:
+                await self._discard_socket()
             return None
         finally:
             self._pending.pop(req, None)
+
+    async def _discard_socket(self):
+        # Requests given up on may still sit in the socket's queue: a new socket
+        # keeps them from reaching a broker that starts later.
+        if self._receiver is not None:
+            self._receiver.cancel()
+            try:
+                await self._receiver
+            except (asyncio.CancelledError, zmq.ZMQError):
+                pass
+            self._receiver = None
+        if self._socket is not None:
+            self._socket.close(0)
+            self._socket = None
 
     async def _send_and_wait(self, body, future):
         await self._socket.send_multipart([b"", body])

@@ -43,12 +43,19 @@ class Emitter:
         self.grace = grace
         self.request_timeout = request_timeout
         self._requests = RequestBuilder(max_msg_size)
-        self._socket = (context or zmq.Context.instance()).socket(zmq.DEALER)
-        # IMMEDIATE: never queue a request for a broker that is not connected,
-        # so that a request sent into the void cannot reach a later broker.
-        self._socket.setsockopt(zmq.IMMEDIATE, 1)
+        self._context = context or zmq.Context.instance()
+        self._curve = curve
+        self._open()
+
+    def _open(self):
+        # Not ZMQ_IMMEDIATE: with it, libzmq drops the responses not yet read when
+        # the connection goes, such as the shutting_down a stopping broker sends.
+        # Requests may therefore queue while no broker is connected; _call opens a
+        # new socket after every request it gave up on, so that none of them can
+        # reach a broker that starts later.
+        self._socket = self._context.socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
-        apply_curve(self._socket, curve)
+        apply_curve(self._socket, self._curve)
         self._socket.connect(self.endpoint)
 
     def emit(self, name, payload=None):
@@ -106,6 +113,13 @@ class Emitter:
 
     def _call(self, req, body, limit):
         # Returns the response to req, or None when the client deadline passes.
+        msg = self._exchange(req, body, limit)
+        if msg is None:
+            self._socket.close(0)
+            self._open()
+        return msg
+
+    def _exchange(self, req, body, limit):
         deadline = time.monotonic() + limit
         if not self._wait(zmq.POLLOUT, deadline):
             return None
