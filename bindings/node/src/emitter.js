@@ -51,20 +51,13 @@ export class Emitter {
         this.grace = grace;
         this.requestTimeout = requestTimeout;
         this.maxMsgSize = maxMsgSize;
-        // immediate: a request is never parked in a queue for a broker that is not
-        // connected, where it could be published long after we reported unreachable.
-        this.socket = new zmq.Dealer({
-            linger: 0,
-            immediate: true,
-            sendTimeout: SEND_SLICE_MS,
-            ...curveSocketOptions(curve),
-        });
-        this.socket.connect(this.endpoint);
-        this.sender = new SendQueue(this.socket);
+        this.curve = curve;
         this.pending = new Map();
         this.nextReq = 1;
-        this.receiving = false;
+        // The socket the receive loop is reading, or null when none runs.
+        this.receivingOn = null;
         this.closed = false;
+        this.openSocket();
         /** Responses that did not follow the protocol or matched no request. */
         this.malformed = 0;
     }
@@ -175,6 +168,28 @@ export class Emitter {
 
     // ---- internals -----------------------------------------------------------
 
+    // Not `immediate`: with it libzmq drops responses not yet read when the
+    // connection goes, a stopping broker's shutting_down among them. A request
+    // queued while no broker is connected is instead kept from reaching a broker
+    // that starts later by renewSocket(), once nothing is in flight.
+    openSocket() {
+        this.socket = new zmq.Dealer({
+            linger: 0,
+            sendTimeout: SEND_SLICE_MS,
+            ...curveSocketOptions(this.curve),
+        });
+        this.socket.connect(this.endpoint);
+        this.sender = new SendQueue(this.socket);
+    }
+
+    // Replaces the socket after a request was given up on, so that the requests
+    // still queued in it die with it.
+    renewSocket() {
+        if (this.closed) return;
+        this.socket.close();
+        this.openSocket();
+    }
+
     takeReq() {
         if (this.closed) throw new ClosedError("emitter");
         const req = this.nextReq;
@@ -197,6 +212,7 @@ export class Emitter {
         const response = new Promise((resolve, reject) => {
             const timer = setTimeout(() => {
                 this.pending.delete(req);
+                if (this.pending.size === 0) this.renewSocket();
                 resolve(null);
             }, deadlineMs);
             this.pending.set(req, { resolve, reject, timer });
@@ -204,28 +220,33 @@ export class Emitter {
                 .send([Buffer.alloc(0), body], () => this.pending.has(req))
                 .catch(() => undefined);
         });
-        if (!this.receiving) this.receiveLoop();
+        if (this.receivingOn !== this.socket) this.receiveLoop(this.socket);
         return response;
     }
 
-    // Runs while requests are pending, so that an idle emitter keeps no receive
-    // open and does not hold the process alive.
-    async receiveLoop() {
-        this.receiving = true;
+    // Runs while requests are pending on `socket`, so that an idle emitter keeps no
+    // receive open and does not hold the process alive.
+    async receiveLoop(socket) {
+        this.receivingOn = socket;
+        const stop = () =>
+            this.closed || this.socket !== socket || this.pending.size === 0;
+        let failed = false;
         try {
-            while (this.pending.size > 0) {
-                const frames = await receiveWithin(
-                    this.socket,
-                    Infinity,
-                    () => this.closed || this.pending.size === 0,
-                );
+            while (!stop()) {
+                const frames = await receiveWithin(socket, Infinity, stop);
                 if (frames === null) break;
                 if (frames !== TIMED_OUT) this.dispatch(frames);
             }
         } catch {
-            // The socket failed; the client deadlines settle what is left.
+            // The socket failed or was renewed; the client deadlines settle the rest.
+            failed = true;
         }
-        this.receiving = false;
+        if (this.receivingOn !== socket) return;
+        this.receivingOn = null;
+        // A request made while this loop was ending would have no reader.
+        if (!failed && !this.closed && this.pending.size > 0) {
+            this.receiveLoop(this.socket);
+        }
     }
 
     dispatch(frames) {
