@@ -56,9 +56,10 @@ std::optional<Event> EventStream::take_held() {
     return event;
 }
 
-std::optional<Event> EventStream::read_one() {
+std::optional<Event> EventStream::read_one(bool* received) {
     zmq::message_t frame;
     if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+    if (received) *received = true;
     if (frame.more()) {
         while (frame.more()) (void)socket_.recv(frame);
         return std::nullopt;

@@ -37,9 +37,10 @@ class EventStream {
     std::optional<Event> take_held();
 
     /// Handles one queued frame without blocking. Returns the event to deliver, or
-    /// nullopt for nothing queued, a welcome or an undecodable frame. Throws Lagged
-    /// (keeping the revealing event for take_held()) when the frame reveals a loss.
-    std::optional<Event> read_one();
+    /// nullopt for nothing queued, a welcome or an undecodable frame; `received`, when
+    /// given, tells the first case from the others. Throws Lagged (keeping the
+    /// revealing event for take_held()) when the frame reveals a loss.
+    std::optional<Event> read_one(bool* received = nullptr);
 
     std::uint64_t run() const { return tracker_.run(); }
     /// The broker's limit from the last welcome; 0 before any welcome.

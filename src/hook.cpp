@@ -239,22 +239,20 @@ bool Hook::Impl::await_verdict(std::uint64_t serial) {
 std::optional<Event> Hook::Impl::poll_both(detail::Clock::time_point deadline) {
     while (true) {
         retry_hello_if_due();
+        // Read what is queued before polling: when events stream in, the next one is
+        // usually there already, and two non-blocking receives cost much less than a
+        // poll per event. Acks are taken first so they never pile up behind events.
+        drain_responses();
+        bool received = false;
+        if (auto event = stream.read_one(&received)) return event;
+        if (received) continue;  // a welcome or a frame of another version
+        if (detail::Clock::now() >= deadline) return std::nullopt;
+
         auto until = ready ? deadline : std::min(deadline, last_hello + hello_retry);
         if (!in_flight.empty()) until = std::min(until, in_flight.front().deadline);
         zmq_pollitem_t items[] = {{stream.socket().handle(), 0, ZMQ_POLLIN, 0},
                                   {dealer.handle(), 0, ZMQ_POLLIN, 0}};
         detail::poll_items(items, 2, detail::poll_timeout(until));
-
-        if (items[1].revents & ZMQ_POLLIN) {
-            drain_responses();
-        } else {
-            expire(detail::Clock::now());
-        }
-        if (items[0].revents & ZMQ_POLLIN) {
-            if (auto event = stream.read_one()) return event;
-            continue;
-        }
-        if (detail::Clock::now() >= deadline) return std::nullopt;
     }
 }
 

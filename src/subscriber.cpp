@@ -42,13 +42,19 @@ Subscriber::Subscriber(SubscriberOptions options)
 Subscriber::~Subscriber() = default;
 
 std::optional<Event> Subscriber::next(std::chrono::milliseconds timeout) {
-    if (auto held = impl_->stream.take_held()) return held;
+    auto& stream = impl_->stream;
+    if (auto held = stream.take_held()) return held;
 
-    auto deadline = detail::Clock::now() + timeout;
-    while (detail::wait_readable(impl_->stream.socket(), deadline)) {
-        if (auto event = impl_->stream.read_one()) return event;
+    // Receive before polling: when events stream in, the next one is usually queued
+    // already, and a non-blocking receive is much cheaper than a poll per event.
+    const auto deadline = detail::Clock::now() + timeout;
+    while (true) {
+        bool received = false;
+        if (auto event = stream.read_one(&received)) return event;
+        if (!received && !detail::wait_readable(stream.socket(), deadline)) {
+            return std::nullopt;
+        }
     }
-    return std::nullopt;
 }
 
 std::uint64_t Subscriber::run() const { return impl_->stream.run(); }
