@@ -2,7 +2,8 @@
 # Counts the instructions a broker spends per round trip with valgrind's callgrind
 # (repeatable on a noisy machine, unlike timings): `bench/profile.sh [hookbusd|relay]
 # [rtt|pipe] [seconds]`. The raw protocol hook and emitter of hookbus-bench drive it,
-# so only the broker is measured. Needs valgrind; build first with bench/run.sh.
+# so only the broker is measured; system calls are counted too (valgrind makes
+# clock_gettime one). Needs valgrind; build first with bench/run.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +23,7 @@ else
     cmd=("${HOOKBUSD:-$build/src/hookbusd}" --events "$ev" --replies "$rep"
          --emit "$emit" --log-level warning)
 fi
-valgrind --tool=callgrind --callgrind-out-file="$out" "${cmd[@]}" \
+valgrind --tool=callgrind --collect-systime=nsec --callgrind-out-file="$out" "${cmd[@]}" \
     >"$dir/broker.log" 2>&1 &
 broker_pid=$!
 sleep 3   # valgrind starts slowly
@@ -39,9 +40,13 @@ kill -TERM "$broker_pid"
 wait "$broker_pid" || true
 
 echo "$result"
-total=$(callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+totals=$(callgrind_annotate "$out" | grep 'PROGRAM TOTALS' | tr -d ',')
+total=$(awk '{print $1}' <<<"$totals")
+syscalls=$(awk '{print $3}' <<<"$totals")   # under valgrind, clock_gettime counts too
 count=$(sed -n 's/.* n=\([0-9]*\).*/\1/p' <<<"$result")
 echo "broker instructions: $total over $count round trips" \
      "= $((total / count)) per round trip"
+awk -v s="$syscalls" -v n="$count" \
+    'BEGIN { printf "broker system calls: %d = %.1f per round trip\n", s, s / n }'
 echo "profile: $out (callgrind_annotate --inclusive=yes $out | head -60)"
 rm -rf "$dir"
