@@ -181,6 +181,16 @@ void check_emit_answer(const std::string& request, const EmitResponse& response)
         if (!std::holds_alternative<StatsOk>(response)) broken("stats not answered");
         return;
     }
+    if (const auto* ready = std::get_if<Ready>(&*decoded)) {
+        const auto* ok = std::get_if<ReadyOk>(&response);
+        if (ok == nullptr || ok->name != ready->name) broken("ready not answered");
+        if (ok->ready != (ok->hooks >= ready->hooks)) {
+            broken("ready_ok says ready=" + std::to_string(ok->ready) + " with " +
+                   std::to_string(ok->hooks) + " of " + std::to_string(ready->hooks) +
+                   " hooks");
+        }
+        return;
+    }
     const bool waits = std::get<Emit>(*decoded).wait;
     // No hook is ever live here, so a wait is answered no_hook at once.
     const auto* result = std::get_if<Result>(&response);
@@ -230,11 +240,27 @@ void check_hook_answer(const std::string& request, const HookResponse& response)
 
 // ---- one input --------------------------------------------------------------------
 
+// The req a request carries as the broker reads it (0 when it reads none).
+std::uint64_t req_of(const std::string& request) {
+    try {
+        return std::visit([](const auto& r) { return r.req; },
+                          decode_emit_request(request));
+    } catch (const DecodeError& e) {
+        return e.req();
+    }
+}
+
 void drain_emit(Harness& h, const std::optional<std::string>& request, Layout layout) {
-    const std::uint64_t marker = ++h.marker;
+    std::uint64_t marker = ++h.marker;
+    // A stats request of the input must not be mistaken for the marker.
+    if (request && req_of(*request) == marker) marker = ++h.marker;
     send_frames(h.emit, {"", encode(StatsRequest{marker})});
     std::size_t answers = 0;
-    for (;;) {
+    bool marker_seen = false;
+    // Every request gets exactly one answer. Most come before the marker's; a
+    // readiness wait not met at once is answered at its deadline (at most the
+    // harness's max_timeout, well inside the bound), after it.
+    while (!marker_seen || (request && answers == 0)) {
         const std::string body = recv_body(h.emit, "emit");
         EmitResponse response;
         try {
@@ -243,7 +269,10 @@ void drain_emit(Harness& h, const std::optional<std::string>& request, Layout la
             broken(std::string("emit response does not decode: ") + e.what());
         }
         const auto* ok = std::get_if<StatsOk>(&response);
-        if (ok != nullptr && ok->req == marker) break;
+        if (ok != nullptr && ok->req == marker && !marker_seen) {
+            marker_seen = true;
+            continue;
+        }
         if (!request || ++answers > 1) broken("emit: unexpected extra response");
         if (layout == Layout::framed) {
             check_emit_answer(*request, response);
