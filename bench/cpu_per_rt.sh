@@ -50,6 +50,7 @@ measure() {
     taskset -c 0 "$bin" role raw-emitter --emit "$emit" --phases pipe --duration "$seconds" \
         --warmup "$warmup" --samples "$dir/samples.csv" >"$dir/emitter.out" &
     local emitter_pid=$!
+    pids+=("$emitter_pid")
     sleep "$(awk -v w="$warmup" 'BEGIN { print w + 0.5 }')"
     perf stat -x, -e task-clock,raw_syscalls:sys_enter,context-switches -p "$broker_pid" \
         -o "$dir/perf.csv" -- sleep "$window"
@@ -72,7 +73,8 @@ measure() {
 printf '%-9s %4s %10s %12s %12s %12s\n' broker run 'rt/s' 'cpu us/rt' 'syscalls/rt' 'switches/rt'
 for ((run = 1; run <= runs; ++run)); do
     for broker in relay hookbusd; do
-        read -r rate cpu sys sw w < <(measure "$broker")
+        measure "$broker" >"$dir/one"   # in this shell, so that cleanup sees its pids
+        read -r rate cpu sys sw w <"$dir/one"
         awk -v b="$broker" -v r="$run" -v rate="$rate" -v cpu="$cpu" -v sys="$sys" \
             -v sw="$sw" -v w="$w" 'BEGIN {
                 n = rate * w
