@@ -15,7 +15,7 @@ bin=${HOOKBUS_BENCH_BIN:-$build/bench/hookbus-bench}
 hookbusd=${HOOKBUSD:-$build/src/hookbusd}
 runs=${1:-3}
 seconds=${2:-3}
-warmup=0.5
+warmup=0.5   # the window below starts 1 s into the emitter's run
 window=$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s - 1 }')   # inside the measuring time
 
 command -v perf >/dev/null || { echo "cpu_per_rt.sh: needs perf (apt-get install linux-perf)" >&2; exit 2; }
@@ -51,7 +51,7 @@ measure() {
         --warmup "$warmup" --samples "$dir/samples.csv" >"$dir/emitter.out" &
     local emitter_pid=$!
     pids+=("$emitter_pid")
-    sleep "$(awk -v w="$warmup" 'BEGIN { print w + 0.5 }')"
+    sleep 1   # past the emitter's warm-up
     perf stat -x, -e task-clock,raw_syscalls:sys_enter,context-switches -p "$broker_pid" \
         -o "$dir/perf.csv" -- sleep "$window"
     wait "$emitter_pid"
